@@ -1,0 +1,30 @@
+package directory
+
+import (
+	"github.com/joinedup/joinedup/internal/platform/api"
+	"github.com/joinedup/joinedup/internal/platform/web"
+)
+
+// Routes registers the directory's pages and API, each with its access gate; services check
+// each object.
+func (h *Web) Routes(rt *web.Router) error {
+	if err := h.Render.Add("directory", templates, "templates"); err != nil {
+		return err
+	}
+	h.Render.AddNav(web.NavItem{Label: "Organisations", URL: "/organisations"})
+
+	rt.Page("GET", "/organisations", web.Public, h.orgList)
+	rt.Page("GET", "/organisations/new", web.SignedIn, h.orgNew)
+	rt.Page("POST", "/organisations", web.SignedIn, h.orgCreate)
+	rt.Page("GET", "/organisations/{id}", web.Public, h.orgShow)
+	rt.Page("GET", "/organisations/{id}/edit", web.SignedIn, h.orgEdit)
+	rt.Page("POST", "/organisations/{id}", web.SignedIn, h.orgUpdate)
+	rt.Page("POST", "/organisations/{id}/archive", web.SignedIn, h.orgArchive)
+
+	rt.API("GET", "/api/v1/organisations", web.Public, "Organisations", "List organisations (filters: q, type; cursor pagination)", h.apiOrgList, web.Body(nil, api.List[Organisation]{}))
+	rt.API("POST", "/api/v1/organisations", web.SignedIn, "Organisations", "Create an organisation", h.apiOrgCreate, web.Body(OrgInput{}, Organisation{}))
+	rt.API("GET", "/api/v1/organisations/{id}", web.Public, "Organisations", "Get an organisation", h.apiOrgGet, web.Body(nil, Organisation{}))
+	rt.API("PUT", "/api/v1/organisations/{id}", web.SignedIn, "Organisations", "Update an organisation", h.apiOrgUpdate, web.Body(OrgInput{}, Organisation{}))
+	rt.API("POST", "/api/v1/organisations/{id}/archive", web.SignedIn, "Organisations", "Archive or restore an organisation", h.apiOrgArchive, web.Body(archiveBody{}, Organisation{}))
+	return nil
+}

@@ -161,12 +161,24 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	return d.write.ExecContext(ctx, Rebind(d.dialect, query), args...)
 }
 
+// Query runs a SELECT on the read pool; any other statement (INSERT … RETURNING) goes to the
+// write pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return d.read.QueryContext(ctx, Rebind(d.dialect, query), args...)
+	return d.pool(query).QueryContext(ctx, Rebind(d.dialect, query), args...)
 }
 
+// QueryRow is Query for one row.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return d.read.QueryRowContext(ctx, Rebind(d.dialect, query), args...)
+	return d.pool(query).QueryRowContext(ctx, Rebind(d.dialect, query), args...)
+}
+
+// pool picks the read pool for statements that only read.
+func (d *DB) pool(query string) *sql.DB {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	if len(q) >= 6 && strings.EqualFold(q[:6], "SELECT") {
+		return d.read
+	}
+	return d.write
 }
 
 // Tx is a write transaction.

@@ -12,12 +12,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/migrations"
 	"github.com/joinedup/joinedup/internal/platform/api"
+	"github.com/joinedup/joinedup/internal/platform/audit"
 	"github.com/joinedup/joinedup/internal/platform/auth"
 	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/locale"
+	"github.com/joinedup/joinedup/internal/platform/search"
 	"github.com/joinedup/joinedup/internal/platform/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -44,15 +47,19 @@ type Config struct {
 
 // App is a running instance.
 type App struct {
-	Cfg      Config
-	DB       *db.DB
-	Log      *slog.Logger
-	Router   *web.Router
-	Render   *web.Renderer
-	Auth     *auth.Service
-	Dir      *directory.Service
-	Registry *prometheus.Registry
-	Handler  http.Handler
+	Cfg    Config
+	DB     *db.DB
+	Log    *slog.Logger
+	Router *web.Router
+	Render *web.Renderer
+	Auth   *auth.Service
+	Dir    *directory.Service
+	// Capabilities.
+	Commitments *commitments.Service
+	Registry    *prometheus.Registry
+	Handler     http.Handler
+	// onShutdown runs after the server has stopped taking requests.
+	onShutdown []func()
 }
 
 // Open opens the database and applies the migrations.
@@ -91,6 +98,16 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 		return nil, err
 	}
 	if err := (&directory.Web{Svc: a.Dir, Render: rend}).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	a.Commitments = commitments.NewService(d, a.Dir)
+	if err := (&commitments.Web{Svc: a.Commitments, Render: rend}).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	if err := search.NewWeb(d, rend, nil).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	if err := (&audit.Web{DB: d, Render: rend, Log: log}).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := a.platformRoutes(); err != nil {
@@ -181,6 +198,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	for _, f := range a.onShutdown {
+		f()
+	}
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}

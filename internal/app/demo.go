@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/platform/auth"
+	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
 )
 
@@ -45,5 +47,77 @@ func LoadDemo(ctx context.Context, d *db.DB) (DemoResult, error) {
 	if err != nil {
 		return DemoResult{}, fmt.Errorf("demo directory: %w", err)
 	}
+	ids, err := demoIDs(ctx, d, dir)
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo: %w", err)
+	}
+	csum, err := commitments.LoadDemo(ctx, commitments.NewService(d, dir), ids)
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo commitments: %w", err)
+	}
+	sum += "; " + csum
 	return DemoResult{Summary: sum, AdminEmail: admin.Email, AdminPassword: password}, nil
+}
+
+// demoPolicyAreas are the policy areas of Australia's OGP commitments (from the seed).
+var demoPolicyAreas = []string{"Anti-Corruption Institutions", "Legislation & Regulation", "E-Government", "OGP", "Beneficial Ownership",
+	"Money in Politics", "Capacity Building", "Marginalized Communities", "Public Service Delivery"}
+
+// demoIDs looks up the directory records the capabilities' demo data refers to by name,
+// adding the policy areas it needs and an independent reviewer.
+func demoIDs(ctx context.Context, d *db.DB, dir *directory.Service) (commitments.DemoIDs, error) {
+	ids := commitments.DemoIDs{Orgs: map[string]int64{}, Tags: map[string]int64{}, Places: map[string]int64{}, Programs: map[string]int64{}}
+	orgs, err := dir.Orgs(ctx, directory.ListFilter{})
+	if err != nil {
+		return ids, err
+	}
+	for _, o := range orgs {
+		ids.Orgs[o.Name] = o.ID
+	}
+	tags, err := dir.Tags(ctx, directory.ListFilter{Type: "policy_area"})
+	if err != nil {
+		return ids, err
+	}
+	for _, t := range tags {
+		ids.Tags[t.Name] = t.ID
+	}
+	for _, name := range demoPolicyAreas {
+		if ids.Tags[name] == 0 {
+			t, err := dir.CreateTag(ctx, directory.TagInput{Scheme: "policy_area", Name: name})
+			if err != nil {
+				return ids, fmt.Errorf("policy area %s: %w", name, err)
+			}
+			ids.Tags[name] = t.ID
+		}
+	}
+	places, err := dir.Places(ctx, directory.ListFilter{})
+	if err != nil {
+		return ids, err
+	}
+	for _, p := range places {
+		ids.Places[p.Name] = p.ID
+	}
+	progs, err := dir.Programs(ctx, directory.ListFilter{})
+	if err != nil {
+		return ids, err
+	}
+	for _, p := range progs {
+		ids.Programs[p.Name] = p.ID
+	}
+	irm, err := dir.CreateOrg(ctx, directory.OrgInput{Name: "Independent Reporting Mechanism", ShortName: "IRM", Type: "other",
+		Description: "The Open Government Partnership's independent reviewers of action plans and commitments (a demo stand-in)."})
+	if err != nil {
+		return ids, err
+	}
+	uid, err := auth.InsertUser(ctx, d, auth.User{Email: "reviewer@irm.demo.joinedup.example", Name: "Demo Independent Reviewer"})
+	if err != nil {
+		return ids, err
+	}
+	if err := dir.Store.SetMembership(ctx, d, uid, irm.ID, authz.Reviewer); err != nil {
+		return ids, err
+	}
+	ids.Orgs[irm.Name] = irm.ID
+	ids.Reviewer = authz.Principal{UserID: uid, Name: "Demo Independent Reviewer", Email: "reviewer@irm.demo.joinedup.example",
+		Roles: map[int64]authz.Role{irm.ID: authz.Reviewer}}
+	return ids, nil
 }

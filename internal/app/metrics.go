@@ -7,7 +7,7 @@ import (
 
 // dbCollector reports both pools' statistics.
 type dbCollector struct {
-	d                                    *db.DB
+	d                                   *db.DB
 	open, inUse, idle, waitCount, waitS *prometheus.Desc
 }
 

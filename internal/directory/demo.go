@@ -50,5 +50,13 @@ func LoadDemo(ctx context.Context, s *Service, adminID int64) (string, error) {
 		}
 		ids[o.Name] = o.ID
 	}
-	return fmt.Sprintf("%d organisations", len(demoOrgs)), nil
+	more, err := loadDemoPlacesServicesPrograms(ctx, s, ids)
+	if err != nil {
+		return "", err
+	}
+	people, err := loadDemoTaxonomyPeople(ctx, s, ids)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d organisations, %s, %s", len(demoOrgs), more, people), nil
 }

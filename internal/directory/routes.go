@@ -26,5 +26,12 @@ func (h *Web) Routes(rt *web.Router) error {
 	rt.API("GET", "/api/v1/organisations/{id}", web.Public, "Organisations", "Get an organisation", h.apiOrgGet, web.Body(nil, Organisation{}))
 	rt.API("PUT", "/api/v1/organisations/{id}", web.SignedIn, "Organisations", "Update an organisation", h.apiOrgUpdate, web.Body(OrgInput{}, Organisation{}))
 	rt.API("POST", "/api/v1/organisations/{id}/archive", web.SignedIn, "Organisations", "Archive or restore an organisation", h.apiOrgArchive, web.Body(archiveBody{}, Organisation{}))
+
+	h.placeRoutes(rt)
+	h.serviceRoutes(rt)
+	h.programRoutes(rt)
+	h.taxonomyRoutes(rt)
+	h.linkRoutes(rt)
+	h.peopleRoutes(rt)
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 type Service struct {
 	DB    *db.DB
 	Store Store
+	kinds kindRegistry // the kinds of record links and taggings name: links.go
 }
 
 // NewService builds the service.

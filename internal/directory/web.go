@@ -70,6 +70,11 @@ type orgData struct {
 	CanEdit   bool
 	CanAdmin  bool
 	CanMember bool
+	Links     LinksPanel
+	// Services are the services it delivers; Programs those it leads or is a partner in.
+	Services      []PublicService
+	Programs      []Program
+	CanContribute bool
 }
 
 func (h *Web) orgShow(w http.ResponseWriter, r *http.Request) error {
@@ -91,6 +96,16 @@ func (h *Web) orgShow(w http.ResponseWriter, r *http.Request) error {
 		if d.Members, err = h.Svc.Store.MembersOf(ctx, h.Svc.DB, o.ID); err != nil {
 			return err
 		}
+	}
+	if d.Links, err = h.Svc.LinksPanelFor(ctx, "organisation", o.ID, r.URL.Path); err != nil {
+		return err
+	}
+	d.CanContribute = p.Can(authz.Contribute, o.ID) && !o.Archived
+	if d.Services, err = h.Svc.Services(ctx, ListFilter{OrgID: o.ID, Archived: d.CanMember}); err != nil {
+		return err
+	}
+	if d.Programs, err = h.Svc.Programs(ctx, ListFilter{OrgID: o.ID, Archived: d.CanMember}); err != nil {
+		return err
 	}
 	h.Render.OK(w, r, "directory/org_show", web.Page{Title: o.Name, Data: d,
 		Breadcrumbs: []web.Crumb{{Label: "Organisations", URL: "/organisations"}, {Label: o.Name}}})

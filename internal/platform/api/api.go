@@ -3,12 +3,15 @@
 package api
 
 import (
+	"encoding"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -51,10 +54,11 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 }
 
 // BadRequest is an error about the request itself (malformed JSON, a bad parameter); it
-// becomes a 400 with its message.
+// becomes a 400 (or Status, when set: 413 for a body too large) with its message.
 type BadRequest struct {
 	Msg    string
 	Errors map[string]string
+	Status int
 }
 
 func (e *BadRequest) Error() string { return e.Msg }
@@ -62,39 +66,91 @@ func (e *BadRequest) Error() string { return e.Msg }
 // Badf returns a *BadRequest.
 func Badf(format string, args ...any) error { return &BadRequest{Msg: fmt.Sprintf(format, args...)} }
 
-// Decode reads a JSON body into v: at most MaxBody bytes, unknown fields refused, one value.
+// Decode reads a JSON body into v: at most MaxBody bytes, unknown fields refused, exactly one
+// value.
 func Decode(r *http.Request, v any) error {
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &BadRequest{Msg: "Send the body as application/json."}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &BadRequest{Msg: "Send the body as application/json."}
+		}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return &BadRequest{Msg: fmt.Sprintf("The body is larger than %d bytes.", MaxBody)}
-		case errors.Is(err, io.EOF):
-			return &BadRequest{Msg: "The body is empty: send a JSON object."}
-		case errors.As(err, &se):
-			return &BadRequest{Msg: fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset)}
-		case errors.As(err, &te):
-			return &BadRequest{Msg: fmt.Sprintf("The field %q should be %s.", te.Field, te.Type.String()),
-				Errors: map[string]string{te.Field: "Use a value of type " + te.Type.String() + "."}}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return &BadRequest{Msg: fmt.Sprintf("The field %q is not known.", f), Errors: map[string]string{f: "This field is not known."}}
-		}
-		return &BadRequest{Msg: "The body could not be read as JSON: " + err.Error()}
+		return decodeError(err)
 	}
-	if dec.More() {
-		return &BadRequest{Msg: "Send a single JSON value."}
+	// Anything but white space after the value is refused ("{} {}", "{}}", "{} x").
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge()
+		}
+		return &BadRequest{Msg: "Send a single JSON value: there is more after the end of the first one."}
 	}
 	return nil
 }
+
+func tooLarge() error {
+	return &BadRequest{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("The body is larger than %d bytes.", MaxBody)}
+}
+
+func decodeError(err error) error {
+	var mbe *http.MaxBytesError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge()
+	case errors.Is(err, io.EOF):
+		return &BadRequest{Msg: "The body is empty: send a JSON object."}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &BadRequest{Msg: "The body is not valid JSON: it ends before the value is complete."}
+	case errors.As(err, &se):
+		return &BadRequest{Msg: fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset)}
+	case errors.As(err, &te):
+		if te.Field == "" {
+			return &BadRequest{Msg: fmt.Sprintf("The body should be %s, not a JSON %s.", jsonKind(te.Type), te.Value)}
+		}
+		return &BadRequest{Msg: fmt.Sprintf("The field %q should be %s, not a JSON %s.", te.Field, jsonKind(te.Type), te.Value),
+			Errors: map[string]string{te.Field: "Use " + jsonKind(te.Type) + "."}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &BadRequest{Msg: fmt.Sprintf("The field %q is not known.", f), Errors: map[string]string{f: "This field is not known."}}
+	}
+	return &BadRequest{Msg: "The body could not be read as JSON: " + err.Error()}
+}
+
+// jsonKind names the JSON value that a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a value of type " + t.String()
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 
 // List is a page of items with the cursor of the next page.
 type List[T any] struct {
@@ -161,7 +217,7 @@ func NewList[T any](items []T, limit int, id func(T) int64) List[T] {
 	if l.Items == nil {
 		l.Items = []T{}
 	}
-	if len(items) > limit {
+	if limit > 0 && len(items) > limit {
 		l.Items = items[:limit]
 		l.NextCursor = EncodeCursor(id(items[limit-1]))
 	}

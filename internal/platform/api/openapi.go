@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"reflect"
 	"regexp"
 	"sort"
@@ -28,7 +29,7 @@ func OpenAPI(title, version string, ops []Operation) map[string]any {
 	schemas := map[string]any{}
 	tags := map[string]bool{}
 	for _, op := range ops {
-		path := strings.TrimSuffix(op.Path, "{$}")
+		path := OpenAPIPath(op.Path)
 		item := paths[path]
 		if item == nil {
 			item = map[string]any{}
@@ -64,7 +65,7 @@ func OpenAPI(title, version string, ops []Operation) map[string]any {
 		"detail": map[string]any{"type": "string"}, "instance": map[string]any{"type": "string"}, "request_id": map[string]any{"type": "string"},
 		"errors": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}, "description": "Messages by field name."},
 	}}
-	var tagList []any
+	tagList := []any{}
 	var names []string
 	for t := range tags {
 		names = append(names, t)
@@ -88,6 +89,12 @@ func OpenAPI(title, version string, ops []Operation) map[string]any {
 			},
 		},
 	}
+}
+
+// OpenAPIPath is the OpenAPI form of a ServeMux pattern's path: "{$}" dropped and "{name...}"
+// written "{name}".
+func OpenAPIPath(p string) string {
+	return pathParam.ReplaceAllString(strings.TrimSuffix(p, "{$}"), "{$1}")
 }
 
 func operationID(method, path string) string {
@@ -125,7 +132,10 @@ func responses(op Operation, schemas map[string]any) map[string]any {
 	return r
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType    = reflect.TypeOf(time.Time{})
+	rawJSONType = reflect.TypeOf(json.RawMessage(nil))
+)
 
 // schemaOf describes t as a JSON Schema, registering named structs in schemas.
 func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
@@ -134,6 +144,9 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	}
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if t == rawJSONType {
+		return map[string]any{}
 	}
 	switch t.Kind() {
 	case reflect.Bool:
@@ -145,40 +158,97 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string", "contentEncoding": "base64"} // how encoding/json writes []byte
+		}
 		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
+		if t.Name() == "" { // an anonymous struct is described in place
+			return objectSchema(t, schemas)
+		}
 		name := schemaName(t)
 		if _, ok := schemas[name]; !ok {
 			schemas[name] = map[string]any{} // placeholder against recursion
-			props := map[string]any{}
-			var required []string
-			addFields(t, props, &required, schemas)
-			s := map[string]any{"type": "object", "properties": props}
-			if len(required) > 0 {
-				sort.Strings(required)
-				s["required"] = required
-			}
-			schemas[name] = s
+			schemas[name] = objectSchema(t, schemas)
 		}
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
 }
 
+func objectSchema(t reflect.Type, schemas map[string]any) map[string]any {
+	props := map[string]any{}
+	var required []string
+	addFields(t, props, &required, schemas)
+	s := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		sort.Strings(required)
+		s["required"] = required
+	}
+	return s
+}
+
+// schemaName names a struct type: "Name" in this package, "Pkg.Name" elsewhere; a generic
+// type's arguments are named the same way ("ListOfDirectory.Organisation"), so that the same
+// name in two packages gives two schemas.
 func schemaName(t reflect.Type) string {
 	name := t.Name()
-	if i := strings.IndexByte(name, '['); i >= 0 { // generic: List[pkg.Type]
-		inner := name[i+1 : len(name)-1]
-		if j := strings.LastIndexByte(inner, '.'); j >= 0 {
-			inner = inner[j+1:]
+	if i := strings.IndexByte(name, '['); i >= 0 && strings.HasSuffix(name, "]") {
+		var args []string
+		for _, a := range splitTypeArgs(name[i+1 : len(name)-1]) {
+			args = append(args, qualifiedName(a))
 		}
-		name = name[:i] + "Of" + inner
+		name = name[:i] + "Of" + strings.Join(args, "And")
 	}
-	pkg := t.PkgPath()
+	// Component names may hold only letters, digits, ".", "-" and "_" (a map[K]V argument).
+	return schemaNameChars.ReplaceAllString(qualify(t.PkgPath(), name), "_")
+}
+
+var schemaNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// qualifiedName turns a type argument as reflect writes it ("github.com/x/y/directory.Org",
+// "int", "[]pkg.T") into a schema-name part.
+func qualifiedName(arg string) string {
+	prefix := ""
+	for {
+		switch {
+		case strings.HasPrefix(arg, "[]"):
+			prefix, arg = prefix+"Slice", arg[2:]
+			continue
+		case strings.HasPrefix(arg, "*"):
+			arg = arg[1:]
+			continue
+		}
+		break
+	}
+	base, targs := arg, ""
+	if i := strings.IndexByte(arg, '['); i >= 0 && strings.HasSuffix(arg, "]") {
+		base, targs = arg[:i], arg[i+1:len(arg)-1]
+	}
+	pkg, name := "", base
+	if j := strings.LastIndexByte(base, '.'); j >= 0 {
+		pkg, name = base[:j], base[j+1:]
+	}
+	if targs != "" {
+		var args []string
+		for _, a := range splitTypeArgs(targs) {
+			args = append(args, qualifiedName(a))
+		}
+		name += "Of" + strings.Join(args, "And")
+	}
+	if name != "" {
+		name = strings.ToUpper(name[:1]) + name[1:] // "ListOfInt", not "ListOfint"
+	}
+	return prefix + qualify(pkg, name)
+}
+
+// qualify prefixes name with the last element of its package path, capitalised (nothing for
+// built-in types and this package).
+func qualify(pkg, name string) string {
 	if j := strings.LastIndexByte(pkg, '/'); j >= 0 {
 		pkg = pkg[j+1:]
 	}
@@ -188,10 +258,35 @@ func schemaName(t reflect.Type) string {
 	return strings.ToUpper(pkg[:1]) + pkg[1:] + "." + name
 }
 
+// splitTypeArgs splits "a.B,c.D[e.F,g.H]" at the top-level commas.
+func splitTypeArgs(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, strings.TrimSpace(s[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	return append(out, strings.TrimSpace(s[start:]))
+}
+
 func addFields(t reflect.Type, props map[string]any, required *[]string, schemas map[string]any) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		// As encoding/json: an embedded struct of an unexported type still lends its fields.
+		if !f.IsExported() && !(f.Anonymous && ft.Kind() == reflect.Struct) {
 			continue
 		}
 		tag := f.Tag.Get("json")
@@ -199,8 +294,8 @@ func addFields(t reflect.Type, props map[string]any, required *[]string, schemas
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			addFields(f.Type, props, required, schemas)
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct && ft != timeType {
+			addFields(ft, props, required, schemas)
 			continue
 		}
 		if name == "" {

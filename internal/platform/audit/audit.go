@@ -15,6 +15,7 @@ import (
 	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/export"
 	"github.com/joinedup/joinedup/internal/platform/reqinfo"
+	"github.com/joinedup/joinedup/internal/platform/valid"
 )
 
 // Outcomes.
@@ -89,12 +90,7 @@ func Deny(ctx context.Context, q db.Q, action, targetKind string, targetID int64
 	return authz.ErrForbidden
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
+func truncate(s string, n int) string { return valid.Truncate(s, n) }
 
 // Filter selects audit rows.
 type Filter struct {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -65,7 +66,10 @@ func CheckPassword(hash, password string) (bool, error) {
 
 // dummyHash is checked against when the account does not exist, so that a wrong email takes
 // as long as a wrong password.
-var dummyHash, _ = HashPassword("not a real password")
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password")
+	return h
+})
 
 // NewToken returns a random URL-safe secret (256 bits).
 func NewToken() string {

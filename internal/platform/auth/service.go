@@ -43,6 +43,9 @@ type Config struct {
 	FreeFailures int
 	Window       time.Duration
 	MaxWait      time.Duration
+	// SecureCookies marks the session cookie Secure even when the request reached us over
+	// plain HTTP: the site is served over HTTPS by a load balancer (--tls).
+	SecureCookies bool
 }
 
 // DefaultConfig is used when fields are zero.
@@ -89,7 +92,7 @@ func (s *Service) Login(ctx context.Context, email, password, userAgent string) 
 	}
 	u, err := UserByEmail(ctx, s.DB, email)
 	if errors.Is(err, db.ErrNotFound) {
-		_, _ = CheckPassword(dummyHash, password)
+		_, _ = CheckPassword(dummyHash(), password)
 		return "", User{}, s.fail(ctx, keys, email, 0, "unknown email")
 	} else if err != nil {
 		return "", User{}, err
@@ -101,13 +104,15 @@ func (s *Service) Login(ctx context.Context, email, password, userAgent string) 
 			return "", User{}, err
 		}
 	} else {
-		_, _ = CheckPassword(dummyHash, password)
+		_, _ = CheckPassword(dummyHash(), password)
 	}
 	if !ok {
 		return "", User{}, s.fail(ctx, keys, email, u.ID, "wrong password")
 	}
 	if u.Disabled() {
-		return "", User{}, s.fail(ctx, keys, email, u.ID, "disabled")
+		// The right password: say why, rather than that the password is wrong.
+		_ = s.fail(ctx, keys, email, u.ID, "disabled")
+		return "", User{}, ErrDisabled
 	}
 	var token string
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -212,14 +217,15 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // RevokeSession ends one of a person's sessions: their own, or anyone's for a site admin.
 func (s *Service) RevokeSession(ctx context.Context, sessionID string) error {
 	p := authz.From(ctx)
+	sess, err := sessionByID(ctx, s.DB, sessionID)
+	if err != nil {
+		return err
+	}
+	if sess.UserID != p.UserID && !p.SiteAdmin {
+		_ = audit.Deny(ctx, s.DB, "session.revoke", "user", sess.UserID)
+		return db.ErrNotFound
+	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		sess, err := sessionByID(ctx, tx, sessionID)
-		if err != nil {
-			return err
-		}
-		if sess.UserID != p.UserID && !p.SiteAdmin {
-			return db.ErrNotFound
-		}
 		if _, err := tx.Exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", s.Now(), sessionID); err != nil {
 			return err
 		}
@@ -314,9 +320,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (s
 	if name == "" {
 		name = "API token"
 	}
-	if len(name) > 100 {
-		name = name[:100]
-	}
+	name = truncate(name, 100)
 	token := "ju_" + NewToken()
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var id int64
@@ -385,11 +389,9 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		ctx := r.Context()
 		p := authz.Anonymous
 		var err error
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, tok, _ := strings.Cut(h, " ")
-			if strings.EqualFold(scheme, "Bearer") {
-				p, err = s.AuthenticateToken(ctx, strings.TrimSpace(tok))
-			}
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			p, err = s.AuthenticateToken(ctx, strings.TrimSpace(tok))
 		} else if c, cerr := r.Cookie(SessionCookie); cerr == nil {
 			p, _, err = s.Authenticate(ctx, c.Value)
 		}
@@ -403,7 +405,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 
 // SetSessionCookie sends the session cookie.
 func (s *Service) SetSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies || r.TLS != nil,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Cfg.SessionTTL.Seconds())})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/joinedup/joinedup/internal/platform/db"
+	"github.com/joinedup/joinedup/internal/platform/valid"
 )
 
 // User is an account: a person who signs in (staff, partners, reviewers). Citizens need none.
@@ -174,12 +175,9 @@ func SessionsOf(ctx context.Context, q db.Q, userID int64) ([]Session, error) {
 	return out, rows.Err()
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
+// truncate cuts s to at most n bytes without splitting a character, and replaces invalid
+// UTF-8 (which PostgreSQL refuses, failing the whole statement).
+func truncate(s string, n int) string { return valid.Truncate(s, n) }
 
 // Token is an API token; only its hash is stored.
 type Token struct {

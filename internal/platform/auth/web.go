@@ -105,7 +105,7 @@ func (h *Web) signin(w http.ResponseWriter, r *http.Request) error {
 		f.Errors = valid.Errors{"": te.Error()}
 		h.Render.Render(w, r, http.StatusTooManyRequests, "auth/signin", page)
 		return nil
-	case errors.Is(err, ErrBadCredentials):
+	case errors.Is(err, ErrBadCredentials), errors.Is(err, ErrDisabled):
 		f.Errors = valid.Errors{"email": err.Error()}
 		h.Render.Render(w, r, http.StatusUnauthorized, "auth/signin", page)
 		return nil

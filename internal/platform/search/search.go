@@ -93,55 +93,17 @@ func Search(ctx context.Context, q db.Q, sq Query) ([]Hit, error) {
 	if sq.Offset < 0 || sq.Offset > 10000 {
 		sq.Offset = 0
 	}
-	p := authz.From(ctx)
-	var conds []string
+	m := newMatch(q.Dialect(), authz.From(ctx), terms, sq.Kinds)
+	var sel string
 	var args []any
-	var sel, from, order string
 	if q.Dialect() == db.Postgres {
-		// Each word as a prefix, all required.
-		parts := make([]string, len(terms))
-		for i, t := range terms {
-			parts[i] = t + ":*"
-		}
-		tsq := strings.Join(parts, " & ")
 		sel = `d.kind, d.record_id, d.title, ts_headline('english', d.body, to_tsquery('english', ?), 'StartSel=<<, StopSel=>>, MaxWords=30, MinWords=10, MaxFragments=1'), d.url, ts_rank(d.tsv, to_tsquery('english', ?)), d.updated_at`
-		args = append(args, tsq, tsq)
-		from = "search_documents d"
-		conds = append(conds, "d.tsv @@ to_tsquery('english', ?)")
-		args = append(args, tsq)
-		order = "6 DESC, d.id"
+		args = append(args, m.tsq, m.tsq)
 	} else {
-		parts := make([]string, len(terms))
-		for i, t := range terms {
-			parts[i] = `"` + t + `"*`
-		}
 		sel = `d.kind, d.record_id, d.title, snippet(search_fts, 1, '<<', '>>', '…', 30), d.url, -bm25(search_fts, 4.0, 1.0), d.updated_at`
-		from = "search_fts JOIN search_documents d ON d.id = search_fts.rowid"
-		conds = append(conds, "search_fts MATCH ?")
-		args = append(args, strings.Join(parts, " AND "))
-		order = "6 DESC, d.id"
 	}
-	if !p.SiteAdmin {
-		orgs := p.Orgs(authz.Read)
-		if len(orgs) == 0 {
-			conds = append(conds, "d.public")
-		} else {
-			ph := strings.Repeat("?,", len(orgs))
-			conds = append(conds, "(d.public OR d.org_id IN ("+ph[:len(ph)-1]+"))")
-			for _, o := range orgs {
-				args = append(args, o)
-			}
-		}
-	}
-	if len(sq.Kinds) > 0 {
-		ph := strings.Repeat("?,", len(sq.Kinds))
-		conds = append(conds, "d.kind IN ("+ph[:len(ph)-1]+")")
-		for _, k := range sq.Kinds {
-			args = append(args, k)
-		}
-	}
-	args = append(args, sq.Limit, sq.Offset)
-	rows, err := q.Query(ctx, "SELECT "+sel+" FROM "+from+" WHERE "+strings.Join(conds, " AND ")+" ORDER BY "+order+" LIMIT ? OFFSET ?", args...)
+	args = append(append(args, m.args...), sq.Limit, sq.Offset)
+	rows, err := q.Query(ctx, "SELECT "+sel+" FROM "+m.from+" WHERE "+m.where+" ORDER BY 6 DESC, d.id LIMIT ? OFFSET ?", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +117,84 @@ func Search(ctx context.Context, q db.Q, sq Query) ([]Hit, error) {
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// Counts returns, per kind, how many documents the principal in ctx may see match text
+// (whatever the kind), for the filter links beside the results.
+func Counts(ctx context.Context, q db.Q, text string) (map[string]int, error) {
+	terms := Terms(text)
+	if len(terms) == 0 {
+		return map[string]int{}, nil
+	}
+	m := newMatch(q.Dialect(), authz.From(ctx), terms, nil)
+	rows, err := q.Query(ctx, "SELECT d.kind, count(*) FROM "+m.from+" WHERE "+m.where+" GROUP BY d.kind", m.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, err
+		}
+		out[kind] = n
+	}
+	return out, rows.Err()
+}
+
+// match is the FROM and WHERE shared by Search and Counts: the terms, what the principal may
+// see, and the kinds asked for.
+type match struct {
+	from, where string
+	args        []any
+	tsq         string // PostgreSQL: the tsquery text
+}
+
+func newMatch(dialect db.Dialect, p authz.Principal, terms, kinds []string) match {
+	var m match
+	var conds []string
+	if dialect == db.Postgres {
+		// Each word as a prefix, all required.
+		parts := make([]string, len(terms))
+		for i, t := range terms {
+			parts[i] = t + ":*"
+		}
+		m.tsq = strings.Join(parts, " & ")
+		m.from = "search_documents d"
+		conds = append(conds, "d.tsv @@ to_tsquery('english', ?)")
+		m.args = append(m.args, m.tsq)
+	} else {
+		parts := make([]string, len(terms))
+		for i, t := range terms {
+			parts[i] = `"` + t + `"*`
+		}
+		m.from = "search_fts JOIN search_documents d ON d.id = search_fts.rowid"
+		conds = append(conds, "search_fts MATCH ?")
+		m.args = append(m.args, strings.Join(parts, " AND "))
+	}
+	if !p.SiteAdmin {
+		orgs := p.Orgs(authz.Read)
+		if len(orgs) == 0 {
+			conds = append(conds, "d.public")
+		} else {
+			ph := strings.Repeat("?,", len(orgs))
+			conds = append(conds, "(d.public OR d.org_id IN ("+ph[:len(ph)-1]+"))")
+			for _, o := range orgs {
+				m.args = append(m.args, o)
+			}
+		}
+	}
+	if len(kinds) > 0 {
+		ph := strings.Repeat("?,", len(kinds))
+		conds = append(conds, "d.kind IN ("+ph[:len(ph)-1]+")")
+		for _, k := range kinds {
+			m.args = append(m.args, k)
+		}
+	}
+	m.where = strings.Join(conds, " AND ")
+	return m
 }
 
 // Highlight splits a snippet marked with << >> into plain and marked parts, for templates

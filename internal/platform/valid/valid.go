@@ -161,3 +161,16 @@ func (c *Checker) ParseDate(field, s string) time.Time {
 	}
 	return t
 }
+
+// Truncate cuts s to at most n bytes at a character boundary, replacing invalid UTF-8, so
+// that what is stored is always valid text (PostgreSQL refuses anything else).
+func Truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

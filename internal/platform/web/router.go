@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -150,7 +152,9 @@ func (rt *Router) wrap(route Route, h HandlerFunc) http.Handler {
 		case route.Access == SiteAdmin && !p.SiteAdmin:
 			err = authz.ErrForbidden
 		default:
-			err = h(w, r)
+			if err = readForm(r); err == nil {
+				err = h(w, r)
+			}
 		}
 		if err != nil {
 			rt.errs.Handle(w, r, route.API, err)
@@ -183,8 +187,11 @@ func (e *Errors) Handle(w http.ResponseWriter, r *http.Request, isAPI bool, err 
 		}
 	case errors.As(err, &bad):
 		status, detail, fields = http.StatusBadRequest, bad.Msg, bad.Errors
+		if bad.Status >= 400 && bad.Status < 500 {
+			status = bad.Status
+		}
 	case errors.As(err, &mbe):
-		status, detail = http.StatusRequestEntityTooLarge, "The request is too large."
+		status, detail = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request is too large: send at most %d bytes.", mbe.Limit)
 	case errors.Is(err, db.ErrConflict):
 		status, detail = http.StatusConflict, "This conflicts with a record that already exists."
 	default:
@@ -211,6 +218,28 @@ func (e *Errors) Handle(w http.ResponseWriter, r *http.Request, isAPI bool, err 
 		status = http.StatusForbidden
 	}
 	e.Render.ErrorPage(w, r, status, detail, fields)
+}
+
+// readForm parses a URL-encoded form body before the handler runs, so that a body over
+// MaxFormBody is refused with 413 and a malformed one with 400 (NewForm cannot report either).
+func readForm(r *http.Request) error {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		return nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return &api.BadRequest{Msg: "The form could not be read: send it again from the page."}
+	}
+	return nil
 }
 
 // PathID reads the int64 path value name; a malformed one is a 404.

@@ -129,16 +129,37 @@ func (b *Browser) Visit(path string) {
 	b.CheckA11y()
 }
 
-// Fill types value into the field matched by the CSS selector (clearing it first).
+// Fill sets the value of the field matched by the CSS selector, as typing would (input and
+// change events fire).
 func (b *Browser) Fill(sel, value string) {
 	b.t.Helper()
-	b.run("fill "+sel, chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), value))
+	b.setValue("fill "+sel, sel, value)
 }
 
 // Select chooses the option with value in the select matched by sel.
 func (b *Browser) Select(sel, value string) {
 	b.t.Helper()
-	b.run("select "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
+	b.setValue("select "+sel, sel, value)
+}
+
+func (b *Browser) setValue(what, sel, value string) {
+	b.t.Helper()
+	args, _ := json.Marshal([]string{sel, value})
+	script := `(function(a) {
+  var el = document.querySelector(a[0]);
+  if (!el) { return "no element matches " + a[0]; }
+  el.focus();
+  el.value = a[1];
+  el.dispatchEvent(new Event("input", {bubbles: true}));
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+  return el.value === a[1] ? "" : "the value did not stick (is " + JSON.stringify(a[1]) + " an option?)";
+})(` + string(args) + `)`
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](script))
+	if err != nil || msg != "" {
+		b.t.Fatalf("%s: %v %s (at %s)", what, err, msg, b.Location())
+	}
 }
 
 // Click clicks the element matched by sel.

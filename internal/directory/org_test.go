@@ -89,3 +89,26 @@ func TestOrganisations(t *testing.T) {
 		}
 	})
 }
+
+// TestOrgRenameReindexes: a service's search document names its organisation, so renaming
+// the organisation must rewrite it.
+func TestOrgRenameReindexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s := NewService(d)
+		admin := authz.With(context.Background(), authz.System)
+		o, err := s.CreateOrg(admin, OrgInput{Name: "Department of Human Services", Type: "government_agency"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateService(admin, ServiceInput{OrgID: o.ID, Name: "Apply for a payment", Channels: []string{"online"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateOrg(admin, o.ID, OrgInput{Name: "Services Australia", Type: "government_agency"}); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := search.Search(context.Background(), d, search.Query{Text: "services australia payment", Kinds: []string{"service"}})
+		if err != nil || len(hits) != 1 {
+			t.Fatalf("service not found under its organisation's new name: %v %+v", err, hits)
+		}
+	})
+}

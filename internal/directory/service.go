@@ -148,6 +148,11 @@ func (s *Service) UpdateOrg(ctx context.Context, id int64, in OrgInput) (Organis
 		if err := search.Index(ctx, tx, orgDoc(o)); err != nil {
 			return err
 		}
+		if o.Name != old.Name || o.ShortName != old.ShortName {
+			if err := s.reindexOrgRecords(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "organisation.update", TargetKind: "organisation", TargetID: id, Target: o.Name, Detail: changed(orgFields(old), orgFields(o))})
 	})
 	return o, err
@@ -211,3 +216,52 @@ func changed(before, after map[string]string) string {
 
 // Counts returns the home page's figures.
 func (s *Service) Counts(ctx context.Context) (Counts, error) { return s.Store.Counts(ctx, s.DB) }
+
+// reindexOrgRecords rewrites the search documents that name an organisation: its divisions,
+// its services and the programs it leads or partners in.
+func (s *Service) reindexOrgRecords(ctx context.Context, q db.Q, orgID int64) error {
+	reindex := func(query string, index func(id int64) error) error {
+		rows, err := q.Query(ctx, query, orgID, orgID)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := index(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := reindex("SELECT id FROM organisations WHERE parent_id = ? OR parent_id = ?", func(id int64) error {
+		o, err := s.Store.Org(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		return search.Index(ctx, q, orgDoc(o))
+	}); err != nil {
+		return err
+	}
+	if err := reindex("SELECT id FROM services WHERE organisation_id = ? OR organisation_id = ?", func(id int64) error {
+		_, err := s.indexService(ctx, q, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	return reindex("SELECT id FROM programs WHERE lead_organisation_id = ? UNION SELECT program_id FROM program_partners WHERE organisation_id = ?", func(id int64) error {
+		_, err := s.indexProgram(ctx, q, id)
+		return err
+	})
+}

@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	if err := (&commitments.Web{Svc: a.Commitments, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
-	if err := search.NewWeb(d, rend, nil).Routes(a.Router); err != nil {
+	if err := search.NewWeb(d, rend, commitments.SearchKinds).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := (&audit.Web{DB: d, Render: rend, Log: log}).Routes(a.Router); err != nil {

@@ -31,6 +31,11 @@ var permissionRules = map[string]string{
 	"GET /readyz":              "YYYYYYY",
 	"GET /metrics":             "YYYYYYY",
 	"GET /api/v1/openapi.json": "YYYYYYY",
+	"GET /search":              "YYYYYYY",
+	"GET /api/v1/search":       "YYYYYYY",
+	"GET /admin/audit":         "------Y",
+	"GET /admin/audit.csv":     "------Y",
+	"GET /api/v1/audit":        "------Y",
 
 	// Accounts.
 	"GET /signin":                        "YYYYYYY",

@@ -26,7 +26,9 @@ type Service struct {
 
 // NewService builds the service.
 func NewService(d *db.DB, dir *directory.Service) *Service {
-	return &Service{DB: d, Dir: dir, Now: db.Now}
+	s := &Service{DB: d, Dir: dir, Now: db.Now}
+	s.registerKinds()
+	return s
 }
 
 // Who may do what. Plans belong to an organisation; a commitment is also worked on by its

@@ -93,12 +93,12 @@ func TestLogin(t *testing.T) {
 		if len(fails) != 2 || fails[0].Detail != "unknown email" || fails[1].Detail != "wrong password" {
 			t.Fatalf("audit: %+v", fails)
 		}
-		// A disabled account cannot sign in, even with the right password.
+		// A disabled account cannot sign in, even with the right password; it is told why.
 		u.DisabledAt.V, u.DisabledAt.Valid = db.Now(), true
 		if err := UpdateUser(context.Background(), d, u); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.Login(ctx, "ana@example.gov.au", testPassword, ""); !errors.Is(err, ErrBadCredentials) {
+		if _, _, err := s.Login(ctx, "ana@example.gov.au", testPassword, ""); !errors.Is(err, ErrDisabled) {
 			t.Fatalf("disabled: %v", err)
 		}
 		// … and its sessions no longer authenticate.

@@ -75,7 +75,18 @@ type Router struct {
 
 // NewRouter makes a router whose errors are rendered by errs.
 func NewRouter(errs *Errors) *Router {
-	return &Router{mux: http.NewServeMux(), errs: errs, cop: http.NewCrossOriginProtection()}
+	rt := &Router{mux: http.NewServeMux(), errs: errs, cop: http.NewCrossOriginProtection()}
+	rt.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		errs.Handle(w, r, strings.HasPrefix(r.URL.Path, "/api/"), &crossOriginError{})
+	}))
+	return rt
+}
+
+// crossOriginError is a state-changing request from another site, refused.
+type crossOriginError struct{}
+
+func (*crossOriginError) Error() string {
+	return "This request came from another site and was refused. Go back, reload the page and try again."
 }
 
 // Handle registers h for rt ("GET /path/{id}").
@@ -179,6 +190,8 @@ func (e *Errors) Handle(w http.ResponseWriter, r *http.Request, isAPI bool, err 
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		status = http.StatusNotFound
+	case errors.As(err, new(*crossOriginError)):
+		status, detail = http.StatusForbidden, err.Error()
 	case errors.Is(err, authz.ErrForbidden):
 		status = http.StatusForbidden
 		if !p.SignedIn() {

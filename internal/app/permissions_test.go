@@ -46,6 +46,10 @@ var permissionRules = map[string]string{
 	"POST /account/sessions/{id}/revoke": "----Y-Y", // the session of A's admin: only its owner and site admins
 	"POST /account/tokens":               "-YYYYYY",
 	"POST /account/tokens/{id}/revoke":   "----Y-Y", // the token of A's admin
+	"GET /password/forgot":               "YYYYYYY",
+	"POST /password/forgot":              "YYYYYYY",
+	"GET /password/reset":                "YYYYYYY",
+	"POST /password/reset":               "YYYYYYY",
 
 	// Organisations: public to read; A's managers edit; A's admins archive; site admins and
 	// organisation admins (for divisions) create.
@@ -102,6 +106,51 @@ var permissionRules = map[string]string{
 	"GET /api/v1/programs/{id}":          "YYYYYYY",
 	"PUT /api/v1/programs/{id}":          "---YY-Y",
 	"POST /api/v1/programs/{id}/archive": "---YY-Y",
+
+	// Taxonomy: shared; managers of any organisation edit; site admins archive.
+	"GET /taxonomy":                  "YYYYYYY",
+	"GET /taxonomy/new":              "---YYYY",
+	"POST /taxonomy":                 "---YYYY",
+	"GET /taxonomy/{id}":             "YYYYYYY",
+	"GET /taxonomy/{id}/edit":        "---YYYY",
+	"POST /taxonomy/{id}":            "---YYYY",
+	"POST /taxonomy/{id}/archive":    "------Y",
+	"GET /api/v1/tags":               "YYYYYYY",
+	"POST /api/v1/tags":              "---YYYY",
+	"GET /api/v1/tags/{id}":          "YYYYYYY",
+	"PUT /api/v1/tags/{id}":          "---YYYY",
+	"POST /api/v1/tags/{id}/archive": "------Y",
+
+	// Links: any signed-in person may try (the form says what they may link from); a link
+	// from A's record is deleted by A's contributors and up.
+	"GET /links/new":            "-YYYYYY",
+	"POST /links":               "-YYYYYY",
+	"POST /links/{id}/delete":   "--YYY-Y",
+	"GET /api/v1/links":         "YYYYYYY",
+	"POST /api/v1/links":        "-YYYYYY",
+	"DELETE /api/v1/links/{id}": "--YYY-Y",
+
+	// People are not public: site admins and organisation admins manage them; a person sees
+	// themselves (the fixture's person is A's viewer).
+	"GET /people":                   "----YYY",
+	"GET /people/new":               "----YYY",
+	"POST /people":                  "----YYY",
+	"GET /people/{id}":              "-Y--Y-Y",
+	"GET /people/{id}/edit":         "-Y--Y-Y",
+	"POST /people/{id}":             "-Y--Y-Y",
+	"POST /people/{id}/memberships": "----Y-Y",
+	"POST /people/{id}/memberships/{org_id}/delete":       "----Y-Y",
+	"GET /api/v1/people":                                  "----YYY",
+	"POST /api/v1/people":                                 "----YYY",
+	"GET /api/v1/people/{id}":                             "-Y--Y-Y",
+	"PUT /api/v1/people/{id}":                             "-Y--Y-Y",
+	"GET /organisations/{id}/members":                     "----Y-Y",
+	"POST /organisations/{id}/members":                    "----Y-Y",
+	"POST /organisations/{id}/members/{user_id}":          "----Y-Y",
+	"POST /organisations/{id}/members/{user_id}/delete":   "----Y-Y",
+	"GET /api/v1/organisations/{id}/members":              "-YYYY-Y",
+	"PUT /api/v1/organisations/{id}/members/{user_id}":    "----Y-Y",
+	"DELETE /api/v1/organisations/{id}/members/{user_id}": "----Y-Y",
 }
 
 // matrixFixture is a fresh application with organisations A and B, a person in A for each

@@ -117,6 +117,13 @@ func demoIDs(ctx context.Context, d *db.DB, dir *directory.Service) (commitments
 		return ids, err
 	}
 	ids.Orgs[irm.Name] = irm.ID
+	if u, err := auth.UserByEmail(ctx, d, "manager@pmc.demo.joinedup.example"); err == nil {
+		roles, err := dir.RoleSource(ctx, u.ID)
+		if err != nil {
+			return ids, err
+		}
+		ids.Staff = authz.Principal{UserID: u.ID, Name: u.Name, Email: u.Email, Roles: roles}
+	}
 	ids.Reviewer = authz.Principal{UserID: uid, Name: "Demo Independent Reviewer", Email: "reviewer@irm.demo.joinedup.example",
 		Roles: map[int64]authz.Role{irm.ID: authz.Reviewer}}
 	return ids, nil

@@ -19,21 +19,20 @@ import (
 // answers 422 with its messages.
 func init() {
 	for k, v := range map[string]string{
-		"GET /assets/commitments.css": "YYYYYYY",
 
-		"GET /plans":                        "YYYYYYY",
-		"GET /plans/new":                    "--YYYYY", // contributors of any organisation
-		"POST /plans":                       "--YYYYY", // the owner is checked on save
-		"GET /plans/{id}":                   "YYYYYYY",
-		"GET /plans/{id}/feed.atom":         "YYYYYYY",
-		"GET /plans/{id}/edit":              "---YY-Y", // a published plan: managers of the owner
-		"POST /plans/{id}":                  "---YY-Y",
-		"GET /plans/{id}/commitments/new":   "--YYY-Y",
-		"POST /plans/{id}/commitments":      "--YYY-Y",
-		"GET /commitments/{ref}":            "YYYYYYY",
-		"GET /commitments/{ref}/feed.atom":  "YYYYYYY",
-		"GET /commitments/{ref}/edit":       "--YYY-Y",
-		"POST /commitments/{ref}":           "--YYY-Y",
+		"GET /plans":                                  "YYYYYYY",
+		"GET /plans/new":                              "--YYYYY", // contributors of any organisation
+		"POST /plans":                                 "--YYYYY", // the owner is checked on save
+		"GET /plans/{id}":                             "YYYYYYY",
+		"GET /plans/{id}/feed.atom":                   "YYYYYYY",
+		"GET /plans/{id}/edit":                        "---YY-Y", // a published plan: managers of the owner
+		"POST /plans/{id}":                            "---YY-Y",
+		"GET /plans/{id}/commitments/new":             "--YYY-Y",
+		"POST /plans/{id}/commitments":                "--YYY-Y",
+		"GET /commitments/{ref}":                      "YYYYYYY",
+		"GET /commitments/{ref}/feed.atom":            "YYYYYYY",
+		"GET /commitments/{ref}/edit":                 "--YYY-Y",
+		"POST /commitments/{ref}":                     "--YYY-Y",
 		"GET /commitments/{ref}/milestones/new":       "--YYY-Y",
 		"POST /commitments/{ref}/milestones":          "--YYY-Y",
 		"GET /commitments/{ref}/milestones/{id}/edit": "--YYY-Y",

@@ -43,6 +43,7 @@ func matrixExtraFixtures(t *testing.T, ctx context.Context, f *matrixFixture, or
 	f.ids["people"] = fmt.Sprint(users["viewer"].ID)
 	f.ids["people/memberships"] = fmt.Sprint(orgA)
 	f.ids["organisations/members"] = fmt.Sprint(users["viewer"].ID)
+	matrixCommitmentFixtures(t, ctx, f, orgA, users)
 	f.ids["places"] = fmt.Sprint(place.ID)
 	f.ids["services"] = fmt.Sprint(svc.ID)
 	f.ids["programs"] = fmt.Sprint(prog.ID)

@@ -2,6 +2,7 @@ package commitments
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/joinedup/joinedup/internal/directory"
+	"github.com/joinedup/joinedup/internal/platform/auth"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/db/dbtest"
@@ -124,18 +127,21 @@ type apiEnv struct {
 func newAPIEnv(t testing.TB, d *db.DB) *apiEnv {
 	t.Helper()
 	e := newImportEnv(t, d)
-	irm, err := e.svc.Dir.CreateOrg(e.admin, orgIn("Independent Reporting Mechanism"))
+	irm, err := e.svc.Dir.CreateOrg(e.admin, directory.OrgInput{Name: "Independent Reporting Mechanism", Type: "other"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	people := map[string]authz.Principal{
-		"":            authz.Anonymous,
-		"viewer":      {UserID: 10, Email: "viewer@example.org", Roles: map[int64]authz.Role{e.owner.ID: authz.Viewer}},
-		"contributor": {UserID: 11, Email: "contributor@example.org", Roles: map[int64]authz.Role{e.owner.ID: authz.Contributor}},
-		"manager":     {UserID: 12, Email: "manager@example.org", Name: "Manager", Roles: map[int64]authz.Role{e.owner.ID: authz.Manager}},
-		"stranger":    {UserID: 13, Email: "stranger@example.org", Roles: map[int64]authz.Role{e.other.ID: authz.Admin}},
-		"reviewer":    {UserID: 14, Email: "reviewer@example.org", Name: "Reviewer", Roles: map[int64]authz.Role{irm.ID: authz.Reviewer}},
-		"admin":       authz.System,
+	people := map[string]authz.Principal{"": authz.Anonymous, "admin": authz.System}
+	for name, role := range map[string]struct {
+		org  int64
+		role authz.Role
+	}{"viewer": {e.owner.ID, authz.Viewer}, "contributor": {e.owner.ID, authz.Contributor}, "manager": {e.owner.ID, authz.Manager},
+		"stranger": {e.other.ID, authz.Admin}, "reviewer": {irm.ID, authz.Reviewer}} {
+		id, err := auth.InsertUser(context.Background(), d, auth.User{Email: name + "@example.org", Name: "Test " + name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		people[name] = authz.Principal{UserID: id, Name: "Test " + name, Email: name + "@example.org", Roles: map[int64]authz.Role{role.org: role.role}}
 	}
 	h, rt := apiRouter(t, e.svc, people)
 	return &apiEnv{importEnv: e, h: h, rt: rt, people: people}
@@ -147,8 +153,8 @@ func (e *apiEnv) do(t testing.TB, who, method, path string, body any) apiResp {
 }
 
 func TestAPI(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newAPIEnv(t, d)
+	dbtest.Each(t, func(t *testing.T, dbx *db.DB) {
+		e := newAPIEnv(t, dbx)
 		owner := e.owner.ID
 
 		// Plans: bad input is a 422 with a message per field.
@@ -226,7 +232,7 @@ func TestAPI(t *testing.T) {
 			return c
 		}
 		c := newC("contributor", pub.ID, "AU0019", "2018-09-01", "2020-08-31")
-		if c.Reference != "AU0019" || c.Milestones == nil || c.Supporters == nil || c.PlanTitle != pub.Title {
+		if c.Reference != "AU0019" || c.Supporters == nil || c.PlanTitle != pub.Title || c.Progress != 0 {
 			t.Errorf("created: %+v", c)
 		}
 		for i := 1; i <= 6; i++ {
@@ -344,6 +350,7 @@ func TestAPI(t *testing.T) {
 			t.Errorf("override: %d %s", r.code, r.body)
 		}
 		r = e.do(t, "manager", "PUT", "/api/v1/commitments/AU0019/progress", `{"progress": null}`)
+		c = Commitment{}
 		r.json(t, &c)
 		if c.Progress != 40 || c.Override != nil {
 			t.Errorf("cleared override: %s", r.body)
@@ -445,8 +452,8 @@ type api0List struct {
 }
 
 func TestAPIExports(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newAPIEnv(t, d)
+	dbtest.Each(t, func(t *testing.T, dbx *db.DB) {
+		e := newAPIEnv(t, dbx)
 		res := e.run(t, e.admin, "good.csv", ImportOptions{OwnerID: e.owner.ID})
 		if !res.Written {
 			t.Fatal(res.Errors)
@@ -603,8 +610,8 @@ func (e *apiEnv) upload(t *testing.T, who, name string, data []byte, fields map[
 }
 
 func TestImportPage(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newAPIEnv(t, d)
+	dbtest.Each(t, func(t *testing.T, dbx *db.DB) {
+		e := newAPIEnv(t, dbx)
 		owner := fmt.Sprint(e.owner.ID)
 		get := func(who string) (int, string) {
 			req := httptest.NewRequest("GET", "/commitments/import", nil)
@@ -627,13 +634,13 @@ func TestImportPage(t *testing.T) {
 		if code, _ := e.upload(t, "viewer", "good.csv", importCorpus(t, "good.csv"), map[string]string{"owner_id": owner}); code != 403 {
 			t.Errorf("viewer upload: %d", code)
 		}
-		before := importCounts(t, d)
+		before := importCounts(t, dbx)
 		// A dry run shows the changes and writes nothing.
 		code, body = e.upload(t, "contributor", "good.csv", importCorpus(t, "good.csv"), map[string]string{"owner_id": owner, "dry_run": "on"})
 		if code != 200 || !strings.Contains(body, "dry run") || !strings.Contains(body, "AU0019") {
 			t.Errorf("dry run: %d %s", code, body)
 		}
-		if got := importCounts(t, d); !importSameCounts(before, got) {
+		if got := importCounts(t, dbx); !importSameCounts(before, got) {
 			t.Errorf("dry run wrote: %v → %v", before, got)
 		}
 		// A broken file: every bad row with its line, nothing written.
@@ -641,7 +648,7 @@ func TestImportPage(t *testing.T) {
 		if code != 422 || !strings.Contains(body, "Nothing was imported") || !strings.Contains(body, "<td>6</td>") || !strings.Contains(body, "Huge") {
 			t.Errorf("bad file: %d %s", code, body)
 		}
-		if got := importCounts(t, d); !importSameCounts(before, got) {
+		if got := importCounts(t, dbx); !importSameCounts(before, got) {
 			t.Errorf("bad file wrote: %v → %v", before, got)
 		}
 		// Skipping invalid rows writes the good one.
@@ -649,7 +656,7 @@ func TestImportPage(t *testing.T) {
 		if code != 200 || !strings.Contains(body, "were skipped") {
 			t.Errorf("skip invalid: %d %s", code, body)
 		}
-		if _, err := e.svc.Store.CommitmentByRef(e.admin, d, "AU0019"); err != nil {
+		if _, err := e.svc.Store.CommitmentByRef(e.admin, dbx, "AU0019"); err != nil {
 			t.Errorf("AU0019 not imported: %v", err)
 		}
 		// The form's own errors.

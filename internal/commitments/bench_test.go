@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/db/dbtest"
 )
 
@@ -31,8 +32,8 @@ var benchWords = strings.Fields(`the government will establish a public register
 	through regular consultation independent review and a clear plan with milestones evidence and reporting to parliament and the public`)
 
 // benchCSV writes n realistic rows of the OGP spreadsheet: 25 countries with up to five
-// plans each, 600 institutions, 40 themes, a paragraph of text and a review on half the rows.
-func benchCSV(n int) []byte {
+// plans each, 1,000 institutions (40 per country), 40 themes, a paragraph of text and a review on half the rows.
+func benchCSV(n int, countries []string) []byte {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -45,9 +46,9 @@ func benchCSV(n int) []byte {
 	}
 	pick := func(xs []string) string { return xs[rnd.IntN(len(xs))] }
 	for i := 0; i < n; i++ {
-		country := benchCountries[i%len(benchCountries)]
-		plan := 1 + (i/len(benchCountries))%5
-		inst := func() string { return fmt.Sprintf("%s Ministry of %s %d", country, pick(benchThemes), rnd.IntN(24)) }
+		country := countries[i%len(countries)]
+		plan := 1 + (i/len(countries))%5
+		inst := func() string { return fmt.Sprintf("%s Ministry of %s", country, pick(benchThemes)) }
 		var text []string
 		for range 90 {
 			text = append(text, pick(benchWords))
@@ -61,7 +62,7 @@ func benchCSV(n int) []byte {
 			themes = append(themes, pick(benchThemes))
 		}
 		row := []string{fmt.Sprintf("%s%05d", strings.ToUpper(country[:2]), i+1), country, "Region", strings.Join(themes, ", "), strconv.Itoa(2011 + 2*plan),
-			strconv.Itoa(plan), strconv.Itoa(i/len(benchCountries)/5 + 1), "Commitment " + strconv.Itoa(i+1) + ": " + strings.Join(text[:8], " "), "",
+			strconv.Itoa(plan), strconv.Itoa(i/len(countries)/5 + 1), "Commitment " + strconv.Itoa(i+1) + ": " + strings.Join(text[:8], " "), "",
 			strings.Join(text, " "), inst(), strings.Join(sup, "; "), fmt.Sprintf("https://www.opengovpartnership.org/commitments/%d/", i+1),
 			yn(), yn(), yn(), yn(), "", "", "", ""}
 		if i%2 == 0 {
@@ -77,7 +78,7 @@ func benchCSV(n int) []byte {
 // BenchmarkImport10k imports 10,000 rows into a fresh SQLite database (set up outside the
 // timer) as the command line does: parse, then one transaction.
 func BenchmarkImport10k(b *testing.B) {
-	data := benchCSV(10000)
+	data := benchCSV(10000, benchCountries)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		b.StopTimer()
@@ -92,7 +93,7 @@ func BenchmarkImport10k(b *testing.B) {
 
 // BenchmarkReimport10kUnchanged imports the same 10,000 rows again: every row unchanged.
 func BenchmarkReimport10kUnchanged(b *testing.B) {
-	data := benchCSV(10000)
+	data := benchCSV(10000, benchCountries)
 	e := newImportEnv(b, dbtest.SQLite(b))
 	if _, err := e.svc.ImportCSV(e.admin, bytes.NewReader(data), ImportOptions{OwnerID: e.owner.ID}); err != nil {
 		b.Fatal(err)
@@ -106,42 +107,36 @@ func BenchmarkReimport10kUnchanged(b *testing.B) {
 	}
 }
 
-// benchPlan500 is a server over a plan of 500 commitments, each with three milestones and
-// an assessment, and the plan's ID.
+// benchPlan500 is a server over a plan of 500 commitments (of 2,500 in five plans), each
+// with three milestones and half with an independent review, and the plan's ID.
 func benchPlan500(b *testing.B) (http.Handler, int64) {
-	d := dbtest.SQLite(b)
-	e := newImportEnv(b, d)
-	data := benchCSV(500 * len(benchCountries))
-	res, err := e.svc.ImportCSV(e.admin, bytes.NewReader(data), ImportOptions{OwnerID: e.owner.ID})
+	dbx := dbtest.SQLite(b)
+	e := newImportEnv(b, dbx)
+	res, err := e.svc.ImportCSV(e.admin, bytes.NewReader(benchCSV(2500, benchCountries[:1])), ImportOptions{OwnerID: e.owner.ID})
 	if err != nil || !res.Written {
 		b.Fatal(err, res.Errors)
 	}
-	pl, err := e.svc.Store.PlanByNumber(context.Background(), d, "Australia", 1)
+	pl, err := e.svc.Store.PlanByNumber(context.Background(), dbx, "Australia", 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cs, err := e.svc.Store.Commitments(context.Background(), d, Filter{PlanID: pl.ID, AllVisible: true})
-	if err != nil {
-		b.Fatal(err)
+	cs, err := e.svc.Store.Commitments(context.Background(), dbx, Filter{PlanID: pl.ID, AllVisible: true})
+	if err != nil || len(cs) != 500 {
+		b.Fatalf("plan has %d commitments: %v", len(cs), err)
 	}
-	if len(cs) != 100 {
-		b.Fatalf("plan has %d commitments", len(cs))
-	}
-	// Grow the plan to 500 commitments with milestones.
-	for i := len(cs); i < 500; i++ {
-		if _, err := e.svc.CreateCommitment(e.admin, CommitmentInput{PlanID: pl.ID, Reference: fmt.Sprintf("AX%05d", i), Number: i + 1,
-			Title: fmt.Sprintf("Commitment %d of the benchmark plan", i+1), Status: "active", LeadOrgID: e.owner.ID}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	cs, _ = e.svc.Store.Commitments(context.Background(), d, Filter{PlanID: pl.ID, AllVisible: true})
-	for i, c := range cs {
-		for j := range 3 {
-			if _, _, err := e.svc.AddMilestone(e.admin, c.Reference, MilestoneInput{Activity: fmt.Sprintf("Milestone %d", j+1), Status: "in_progress",
-				Progress: (i * 7 * (j + 1)) % 101}); err != nil {
-				b.Fatal(err)
+	err = dbx.InTx(context.Background(), func(tx *db.Tx) error {
+		for i, c := range cs {
+			for j := range 3 {
+				if _, err := e.svc.Store.InsertMilestone(context.Background(), tx, c.ID, MilestoneInput{Activity: fmt.Sprintf("Milestone %d of %s", j+1, c.Reference),
+					Status: "in_progress", Progress: (i * 7 * (j + 1)) % 101, Start: d("2016-09-01"), End: d("2018-06-30")}); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	return apiServer(b, e.svc, nil), pl.ID
 }
@@ -179,7 +174,7 @@ func BenchmarkAPIPlan500(b *testing.B) {
 // (GET /api/v1/commitments?limit=100), one page per iteration.
 func BenchmarkAPICommitmentList(b *testing.B) {
 	e := newImportEnv(b, dbtest.SQLite(b))
-	if _, err := e.svc.ImportCSV(e.admin, bytes.NewReader(benchCSV(10000)), ImportOptions{OwnerID: e.owner.ID}); err != nil {
+	if _, err := e.svc.ImportCSV(e.admin, bytes.NewReader(benchCSV(10000, benchCountries)), ImportOptions{OwnerID: e.owner.ID}); err != nil {
 		b.Fatal(err)
 	}
 	h := apiServer(b, e.svc, nil)
@@ -197,7 +192,7 @@ func BenchmarkAPICommitmentList(b *testing.B) {
 // BenchmarkExportCommitmentsCSV streams 10,000 commitments as CSV.
 func BenchmarkExportCommitmentsCSV(b *testing.B) {
 	e := newImportEnv(b, dbtest.SQLite(b))
-	if _, err := e.svc.ImportCSV(e.admin, bytes.NewReader(benchCSV(10000)), ImportOptions{OwnerID: e.owner.ID}); err != nil {
+	if _, err := e.svc.ImportCSV(e.admin, bytes.NewReader(benchCSV(10000, benchCountries)), ImportOptions{OwnerID: e.owner.ID}); err != nil {
 		b.Fatal(err)
 	}
 	h := apiServer(b, e.svc, nil)

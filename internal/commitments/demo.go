@@ -15,6 +15,9 @@ type DemoIDs struct {
 	Places   map[string]int64
 	Programs map[string]int64
 	Reviewer authz.Principal // an independent reviewer
+	// Staff is a manager of the plans' owner, who writes the progress updates and the
+	// self-assessment (the loader's own principal when zero).
+	Staff authz.Principal
 }
 
 func d(s string) Date {
@@ -94,7 +97,11 @@ func LoadDemo(ctx context.Context, s *Service, ids DemoIDs) (string, error) {
 		}
 		refs[it.Ref] = c
 	}
-	if err := au0019Milestones(ctx, s, ids); err != nil {
+	staff := ctx
+	if ids.Staff.SignedIn() {
+		staff = authz.With(ctx, ids.Staff)
+	}
+	if err := au0019Milestones(ctx, staff, s, ids); err != nil {
 		return "", err
 	}
 	// A starred commitment of the first plan, from an independent review.
@@ -161,7 +168,9 @@ func containsID(ids []int64, id int64) bool {
 	return false
 }
 
-func au0019Milestones(ctx context.Context, s *Service, ids DemoIDs) error {
+// au0019Milestones adds AU0019's milestones (as the loader) and its updates and
+// self-assessment (as staff).
+func au0019Milestones(ctx, staff context.Context, s *Service, ids DemoIDs) error {
 	ms := []MilestoneInput{
 		{Activity: "Finalise scope of works", Deliverable: "Relevant Commonwealth agencies consulted on the scope of works; other relevant stakeholders invited to contribute their perspectives to the learning report.",
 			Start: d("2018-07-01"), End: d("2018-09-30"), Status: "completed", Progress: 100, Weight: f(1)},
@@ -187,12 +196,12 @@ func au0019Milestones(ctx context.Context, s *Service, ids DemoIDs) error {
 		{MilestoneID: first[1].ID, ReportedOn: d("2019-04-12"), Body: "Learning framework agreed by the interdepartmental committee."},
 		{MilestoneID: first[2].ID, ReportedOn: d("2019-09-20"), Body: "Site visits to Logan and two Empowered Communities regions held; learnings being written up with community partners.", Evidence: []string{"https://www.pmc.gov.au/"}},
 	} {
-		if _, err := s.AddUpdate(ctx, "AU0019", u); err != nil {
+		if _, err := s.AddUpdate(staff, "AU0019", u); err != nil {
 			return fmt.Errorf("AU0019 update: %w", err)
 		}
 	}
 	yes := true
-	if _, err := s.AddAssessment(ctx, "AU0019", AssessmentInput{Kind: "self", AssessedOn: d("2019-10-01"), Verifiable: &yes,
+	if _, err := s.AddAssessment(staff, "AU0019", AssessmentInput{Kind: "self", AssessedOn: d("2019-10-01"), Verifiable: &yes,
 		Relevance: Values{CivicParticipation: true, Accountability: true}, PotentialImpact: "moderate", Completion: "limited",
 		Summary: "Mid-term self-assessment: the framework is in place and learnings are being captured; the report and recommendations are still ahead.", Source: "Mid-term self-assessment report"}); err != nil {
 		return fmt.Errorf("AU0019 self-assessment: %w", err)

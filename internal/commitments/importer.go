@@ -105,6 +105,9 @@ func (s *Service) Import(ctx context.Context, rows []Row, parseErrs []RowError, 
 			}
 			im.owner = o
 		}
+		if err := im.loadNames(ctx); err != nil {
+			return err
+		}
 		if err := im.loadExisting(ctx, rows); err != nil {
 			return err
 		}
@@ -117,6 +120,9 @@ func (s *Service) Import(ctx context.Context, rows []Row, parseErrs []RowError, 
 			if opts.Progress != nil {
 				opts.Progress(i+1, len(rows))
 			}
+		}
+		if err := im.flush(ctx); err != nil {
+			return err
 		}
 		if opts.DryRun || (len(res.Errors) > 0 && !opts.SkipInvalid) {
 			return errRollback
@@ -181,7 +187,85 @@ type importer struct {
 	tags     map[string]tagEntry // policy areas by lower-case name
 	plans    map[string]*Plan    // by country and plan number; nil: none yet
 	existing map[string]*existingCommitment
+	pending  []pendingCommitment // new commitments not written yet
+	reviews  []pendingReview     // assessments not written yet
 }
+
+// importBatch is how many new commitments (or assessments) are written at once.
+const importBatch = 200
+
+type pendingCommitment struct {
+	line int
+	in   CommitmentInput
+	plan Plan
+}
+
+type pendingReview struct {
+	line         int
+	ref          string
+	commitmentID int64 // 0: a new commitment, found by ref once written
+	in           AssessmentInput
+}
+
+// flush writes the pending commitments (in multi-row statements), their supporters, policy
+// areas, search documents and audit entries, then the pending assessments.
+func (im *importer) flush(ctx context.Context) error {
+	ins := make([]CommitmentInput, len(im.pending))
+	for i, p := range im.pending {
+		ins[i] = p.in
+	}
+	ids, err := im.s.Store.InsertCommitments(ctx, im.tx, ins)
+	if err != nil {
+		return err
+	}
+	var pairs [][2]int64
+	for _, p := range im.pending {
+		for _, sid := range importSortedIDs(p.in.SupporterIDs) {
+			pairs = append(pairs, [2]int64{ids[p.in.Reference], sid})
+		}
+	}
+	if err := im.s.Store.InsertSupporters(ctx, im.tx, pairs); err != nil {
+		return err
+	}
+	for _, p := range im.pending {
+		id := ids[p.in.Reference]
+		if len(p.in.PolicyAreaIDs) > 0 {
+			if err := im.s.Dir.Store.ReplaceTaggings(ctx, im.tx, "commitment", id, importSortedIDs(p.in.PolicyAreaIDs)); err != nil {
+				return err
+			}
+		}
+		c := im.commitmentOf(id, p.in, p.plan)
+		if err := im.s.index(ctx, im.tx, c, nil); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, im.tx, audit.Entry{Action: "commitment.create", TargetKind: "commitment", TargetID: id, Target: c.Reference,
+			Detail: fmt.Sprintf("imported from the OGP spreadsheet (line %d)", p.line)}); err != nil {
+			return err
+		}
+		im.existing[p.in.Reference] = &existingCommitment{c: c}
+	}
+	im.pending = im.pending[:0]
+	for i := range im.reviews {
+		if im.reviews[i].commitmentID == 0 {
+			im.reviews[i].commitmentID = im.existing[im.reviews[i].ref].c.ID
+		}
+	}
+	aids, err := im.s.Store.InsertAssessments(ctx, im.tx, importAssessor, im.reviews)
+	if err != nil {
+		return err
+	}
+	for _, rv := range im.reviews {
+		if err := audit.Record(ctx, im.tx, audit.Entry{Action: "assessment.create", TargetKind: "commitment", TargetID: rv.commitmentID, Target: rv.ref,
+			Detail: fmt.Sprintf("independent assessment %d from the OGP spreadsheet import (line %d)", aids[rv.commitmentID], rv.line)}); err != nil {
+			return err
+		}
+	}
+	im.reviews = im.reviews[:0]
+	return nil
+}
+
+// importAssessor names the assessor of the reviews the import records.
+const importAssessor = "Independent Reporting Mechanism (OGP spreadsheet)"
 
 // loadExisting reads, in batches, the commitments the file names, with their relations and
 // the latest imported assessment.
@@ -240,42 +324,53 @@ func (im *importer) plan(ctx context.Context, r Row) (*Plan, error) {
 	return &pl, nil
 }
 
-// org finds an organisation by name or short name (id 0 when it is not in the directory).
-func (im *importer) org(ctx context.Context, name string) (orgEntry, error) {
-	key := strings.ToLower(name)
-	if e, ok := im.orgs[key]; ok {
-		return e, nil
+// loadNames reads every organisation's and policy area's names once: the rows are matched
+// against them in memory, as OrgByName and TagByName would (the first by ID of those whose
+// name or short name matches, ignoring case).
+func (im *importer) loadNames(ctx context.Context) error {
+	orgs, err := im.s.Store.OrgNames(ctx, im.tx)
+	if err != nil {
+		return err
 	}
-	o, err := im.s.Dir.Store.OrgByName(ctx, im.tx, name)
-	if errors.Is(err, db.ErrNotFound) {
-		e := orgEntry{name: name}
-		im.orgs[key] = e
-		return e, nil
-	} else if err != nil {
-		return orgEntry{}, err
+	for _, o := range orgs {
+		e := orgEntry{id: o.ID, name: o.Name}
+		im.orgNames[o.ID] = o.Name
+		for _, k := range []string{o.Name, o.ShortName} {
+			if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
+				if _, ok := im.orgs[k]; !ok {
+					im.orgs[k] = e
+				}
+			}
+		}
 	}
-	e := orgEntry{id: o.ID, name: o.Name}
-	im.orgs[key] = e
-	im.orgNames[o.ID] = o.Name
-	return e, nil
+	tags, err := im.s.Store.TagNames(ctx, im.tx, "policy_area")
+	if err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if k := strings.ToLower(strings.TrimSpace(t.Name)); k != "" {
+			if _, ok := im.tags[k]; !ok {
+				im.tags[k] = tagEntry{id: t.ID, name: t.Name, archived: t.Archived}
+			}
+		}
+	}
+	return nil
 }
 
-func (im *importer) tag(ctx context.Context, name string) (tagEntry, error) {
-	key := strings.ToLower(name)
-	if e, ok := im.tags[key]; ok {
-		return e, nil
+// org finds an institution by name or short name (id 0 when it is not in the directory).
+func (im *importer) org(name string) orgEntry {
+	if e, ok := im.orgs[strings.ToLower(name)]; ok {
+		return e
 	}
-	t, err := im.s.Dir.Store.TagByName(ctx, im.tx, "policy_area", name)
-	if errors.Is(err, db.ErrNotFound) {
-		e := tagEntry{name: name}
-		im.tags[key] = e
-		return e, nil
-	} else if err != nil {
-		return tagEntry{}, err
+	return orgEntry{name: name}
+}
+
+// tag finds a policy area by name (id 0 when there is none).
+func (im *importer) tag(name string) tagEntry {
+	if e, ok := im.tags[strings.ToLower(name)]; ok {
+		return e
 	}
-	e := tagEntry{id: t.ID, name: t.Name, archived: t.Archived}
-	im.tags[key] = e
-	return e, nil
+	return tagEntry{name: name}
 }
 
 // Field names of CommitmentInput → the spreadsheet's columns, for messages.
@@ -311,19 +406,12 @@ func (im *importer) row(ctx context.Context, r Row) (rerrs []RowError, err error
 	var toCreate []string // organisations, by name
 	var lead orgEntry
 	if r.Lead != "" {
-		if lead, err = im.org(ctx, r.Lead); err != nil {
-			return nil, err
-		}
-		if lead.id == 0 {
+		if lead = im.org(r.Lead); lead.id == 0 {
 			toCreate = append(toCreate, lead.name)
 		}
 	}
 	for _, name := range r.Supporters {
-		e, err := im.org(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if e.id == 0 && !slices.ContainsFunc(toCreate, func(s string) bool { return strings.EqualFold(s, e.name) }) {
+		if e := im.org(name); e.id == 0 && !slices.ContainsFunc(toCreate, func(s string) bool { return strings.EqualFold(s, e.name) }) {
 			toCreate = append(toCreate, e.name)
 		}
 	}
@@ -341,10 +429,7 @@ func (im *importer) row(ctx context.Context, r Row) (rerrs []RowError, err error
 	}
 	themes := make([]tagEntry, 0, len(r.Themes))
 	for _, name := range r.Themes {
-		e, err := im.tag(ctx, name)
-		if err != nil {
-			return nil, err
-		}
+		e := im.tag(name)
 		if e.id == 0 {
 			in := directory.TagInput{Scheme: "policy_area", Name: name}
 			in.Normalize()
@@ -489,29 +574,10 @@ func (im *importer) row(ctx context.Context, r Row) (rerrs []RowError, err error
 	var c Commitment
 	change := ImportChange{Line: r.Line, Reference: r.Reference}
 	if ex == nil {
-		id, err := im.s.Store.InsertCommitment(ctx, im.tx, in)
-		if err != nil {
-			return nil, err
-		}
-		if err := replaceRefs(ctx, im.tx, "commitment_supporters", "organisation_id", id, in.SupporterIDs); err != nil {
-			return nil, err
-		}
-		if len(in.PolicyAreaIDs) > 0 {
-			if err := im.s.Dir.Store.ReplaceTaggings(ctx, im.tx, "commitment", id, importSortedIDs(in.PolicyAreaIDs)); err != nil {
-				return nil, err
-			}
-		}
-		c = im.commitmentOf(id, in, *pl)
-		if err := im.s.index(ctx, im.tx, c, nil); err != nil {
-			return nil, err
-		}
-		if err := audit.Record(ctx, im.tx, audit.Entry{Action: "commitment.create", TargetKind: "commitment", TargetID: id, Target: c.Reference,
-			Detail: fmt.Sprintf("imported from the OGP spreadsheet (line %d)", r.Line)}); err != nil {
-			return nil, err
-		}
+		// New commitments are written in batches (flush).
+		im.pending = append(im.pending, pendingCommitment{line: r.Line, in: in, plan: *pl})
 		change.Action, change.Detail = "create", fmt.Sprintf("new commitment in %s", pl.Title)
 		im.res.Created++
-		im.existing[r.Reference] = &existingCommitment{c: c}
 	} else {
 		old := importInputOf(ex.c)
 		changed := importChanges(old, in)
@@ -556,20 +622,20 @@ func (im *importer) row(ctx context.Context, r Row) (rerrs []RowError, err error
 		im.res.Updated++
 	}
 	if review != nil {
-		aid, err := im.s.Store.InsertAssessment(ctx, im.tx, c.ID, 0, "Independent Reporting Mechanism (OGP spreadsheet)", *review)
-		if err != nil {
-			return nil, err
+		im.reviews = append(im.reviews, pendingReview{line: r.Line, ref: r.Reference, commitmentID: c.ID, in: *review})
+		if ex != nil {
+			a := Assessment{Kind: review.Kind, Verifiable: review.Verifiable, Relevance: review.Relevance, PotentialImpact: review.PotentialImpact,
+				Completion: review.Completion, OTGOverall: review.OTGOverall, Source: review.Source}
+			ex.imported = &a
 		}
-		if err := audit.Record(ctx, im.tx, audit.Entry{Action: "assessment.create", TargetKind: "commitment", TargetID: c.ID, Target: c.Reference,
-			Detail: fmt.Sprintf("independent assessment %d from the OGP spreadsheet import (line %d)", aid, r.Line)}); err != nil {
-			return nil, err
-		}
-		a := Assessment{Kind: review.Kind, Verifiable: review.Verifiable, Relevance: review.Relevance, PotentialImpact: review.PotentialImpact,
-			Completion: review.Completion, OTGOverall: review.OTGOverall, Source: review.Source}
-		im.existing[r.Reference].imported = &a
 		im.res.Assessments++
 		if change.Action == "create" {
 			change.Detail += ", with an independent review"
+		}
+	}
+	if len(im.pending) >= importBatch || len(im.reviews) >= importBatch {
+		if err := im.flush(ctx); err != nil {
+			return nil, err
 		}
 	}
 	im.res.Changes = append(im.res.Changes, change)

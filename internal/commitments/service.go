@@ -69,6 +69,13 @@ func CanAssess(p authz.Principal, c Commitment, kind string) bool {
 		if p.SiteAdmin {
 			return true
 		}
+		// Independent means from outside: no role at all in the owner or lead institution.
+		if _, ok := p.Roles[c.PlanOrgID]; ok {
+			return false
+		}
+		if _, ok := p.Roles[c.LeadOrgID]; ok && c.LeadOrgID != 0 {
+			return false
+		}
 		for org, r := range p.Roles {
 			if r.Grants(authz.Review) && org != c.PlanOrgID && org != c.LeadOrgID {
 				return true
@@ -294,7 +301,11 @@ func (s *Service) fill(ctx context.Context, q db.Q, cs []Commitment, keepMilesto
 	if len(cs) == 0 {
 		return nil
 	}
-	ms, err := s.Store.MilestonesOf(ctx, q, ids(cs))
+	load := s.Store.MilestoneProgressOf // what the roll-up needs
+	if keepMilestones {
+		load = s.Store.MilestonesOf
+	}
+	ms, err := load(ctx, q, ids(cs))
 	if err != nil {
 		return err
 	}

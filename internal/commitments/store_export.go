@@ -95,3 +95,26 @@ type scanTail struct {
 }
 
 func (s scanTail) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.tail)...) }
+
+// MilestoneProgressOf loads only what the roll-up needs (status, progress, weight) of the
+// milestones of the commitments in ids, in order: lists show progress without milestones.
+func (Store) MilestoneProgressOf(ctx context.Context, q db.Q, ids []int64) (map[int64][]Milestone, error) {
+	out := map[int64][]Milestone{}
+	err := inBatches(ids, func(args []any, ph string) error {
+		return queryEach(ctx, q, "SELECT id, commitment_id, status, progress, weight FROM milestones WHERE commitment_id IN ("+ph+") ORDER BY commitment_id, position, id", args,
+			func(rows *sql.Rows) error {
+				var m Milestone
+				var w sql.NullFloat64
+				if err := rows.Scan(&m.ID, &m.CommitmentID, &m.Status, &m.Progress, &w); err != nil {
+					return err
+				}
+				if w.Valid {
+					v := w.Float64
+					m.Weight = &v
+				}
+				out[m.CommitmentID] = append(out[m.CommitmentID], m)
+				return nil
+			})
+	})
+	return out, err
+}

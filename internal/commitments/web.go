@@ -1,7 +1,6 @@
 package commitments
 
 import (
-	_ "embed"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,8 +14,6 @@ import (
 // published (the service answers "not found" for a draft plan and its commitments); every
 // signed-in route checks the object in its handler and again in the service.
 func (h *Web) pageRoutes(rt *web.Router) {
-	rt.Raw("GET", "/assets/commitments.css", web.Public, http.HandlerFunc(serveCSS))
-
 	rt.Page("GET", "/plans", web.Public, h.planIndex)
 	rt.Page("GET", "/plans/new", web.SignedIn, h.planNew)
 	rt.Page("POST", "/plans", web.SignedIn, h.planCreate)
@@ -39,18 +36,6 @@ func (h *Web) pageRoutes(rt *web.Router) {
 	rt.Page("POST", "/commitments/{ref}/progress", web.SignedIn, h.progressOverride)
 	rt.Page("GET", "/commitments/{ref}/assess", web.SignedIn, h.assessNew)
 	rt.Page("POST", "/commitments/{ref}/assessments", web.SignedIn, h.assessCreate)
-}
-
-// commitmentsCSS styles the pages of this capability: the review boxes, progress bars and
-// timelines, on screen and in print. It is served from the binary like the platform's styles.
-//
-//go:embed assets/commitments.css
-var commitmentsCSS []byte
-
-func serveCSS(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(commitmentsCSS)
 }
 
 // idStr is an ID for a form value or URL, "" for 0.

@@ -109,7 +109,7 @@ func writeFeed(w http.ResponseWriter, r *http.Request, title, subtitle, selfPath
 		updated = us[0].CreatedAt
 	}
 	f := atomFeed{Title: title, Sub: subtitle, ID: "tag:" + host + ",2026:" + id, Updated: rfc3339(updated),
-		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + selfPath}, {Rel: "alternate", Type: "text/html", Href: base + pagePath}},
+		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + selfPath}, {Rel: "alternate", Type: "text/html", Href: base + pagePath}},
 		Author: atomPerson{Name: cmp.Or(author, "Joined Up")}, Gen: "Joined Up"}
 	for _, u := range us {
 		body := u.Body

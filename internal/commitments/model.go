@@ -137,7 +137,9 @@ type Plan struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	// Derived.
-	Commitments  int            `json:"commitment_count"`
+	Commitments int `json:"commitment_count"`
+	// Measured counts the commitments whose progress is measured; Progress averages them.
+	Measured     int            `json:"measured_commitments"`
 	Progress     float64        `json:"progress"`
 	ByCompletion map[string]int `json:"by_completion,omitempty"`
 }
@@ -214,7 +216,9 @@ type Commitment struct {
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
 	// Derived when loaded.
-	Progress   float64     `json:"progress"`
+	Progress float64 `json:"progress"`
+	// Measured is false when progress has nothing to go on: no milestones and no override.
+	Measured   bool        `json:"progress_measured"`
 	Milestones []Milestone `json:"milestones,omitempty"`
 	Latest     *Assessment `json:"latest_assessment"`
 	Starred    bool        `json:"starred"`
@@ -536,6 +540,16 @@ func (in *AssessmentInput) Validate(today time.Time) error {
 	c.MaxLen("summary", in.Summary, 20000)
 	c.MaxLen("source", in.Source, 2000)
 	return c.Err()
+}
+
+// Measurable reports whether milestones give a progress at all (one that is not withdrawn).
+func Measurable(ms []Milestone) bool {
+	for _, m := range ms {
+		if m.Status != "withdrawn" {
+			return true
+		}
+	}
+	return false
 }
 
 // RollUp is a commitment's progress from its milestones: the weighted mean Σ(w·p)/Σw, or the

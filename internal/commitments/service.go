@@ -116,15 +116,18 @@ func summarise(p *Plan, cs []Commitment) {
 	p.ByCompletion = map[string]int{}
 	var sum float64
 	for _, c := range cs {
-		sum += c.Progress
+		if c.Measured {
+			sum += c.Progress
+			p.Measured++
+		}
 		key := "not_assessed"
 		if c.Latest != nil && c.Latest.Completion != "" {
 			key = c.Latest.Completion
 		}
 		p.ByCompletion[key]++
 	}
-	if len(cs) > 0 {
-		p.Progress = sum / float64(len(cs))
+	if p.Measured > 0 {
+		p.Progress = sum / float64(p.Measured)
 	}
 }
 
@@ -319,9 +322,9 @@ func (s *Service) fill(ctx context.Context, q db.Q, cs []Commitment, keepMilesto
 	for i := range cs {
 		c := &cs[i]
 		if c.Override != nil {
-			c.Progress = *c.Override
+			c.Progress, c.Measured = *c.Override, true
 		} else {
-			c.Progress = RollUp(ms[c.ID])
+			c.Progress, c.Measured = RollUp(ms[c.ID]), Measurable(ms[c.ID])
 		}
 		if keepMilestones {
 			c.Milestones = ms[c.ID]

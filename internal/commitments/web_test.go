@@ -102,7 +102,7 @@ func TestPagesDrafts(t *testing.T) {
 		if r.code != http.StatusOK {
 			t.Fatalf("/plans: %d", r.code)
 		}
-		wantIn(t, "the public plan list", r.body, f.plan.Title, `<progress max="100"`, "<caption>")
+		wantIn(t, "the public plan list", r.body, f.plan.Title, "Not measured: no milestones yet", "<caption>")
 		wantNotIn(t, "the public plan list", r.body, f.draft.Title)
 		draft := "/plans/" + idStr(f.draft.ID)
 		for _, path := range []string{draft, draft + "/feed.atom", "/commitments/XX0002", "/commitments/XX0002/feed.atom"} {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
+	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/migrations"
 	"github.com/joinedup/joinedup/internal/platform/api"
 	"github.com/joinedup/joinedup/internal/platform/audit"
@@ -56,6 +57,7 @@ type App struct {
 	Dir    *directory.Service
 	// Capabilities.
 	Commitments *commitments.Service
+	Maturity    *maturity.Service
 	Registry    *prometheus.Registry
 	Handler     http.Handler
 	// onShutdown runs after the server has stopped taking requests.
@@ -102,6 +104,10 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	}
 	a.Commitments = commitments.NewService(d, a.Dir)
 	if err := (&commitments.Web{Svc: a.Commitments, Render: rend}).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	a.Maturity = maturity.NewService(d, a.Dir)
+	if err := (&maturity.Web{Svc: a.Maturity, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := search.NewWeb(d, rend, commitments.SearchKinds).Routes(a.Router); err != nil {

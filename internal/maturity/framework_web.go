@@ -1,0 +1,5 @@
+package maturity
+
+import "github.com/joinedup/joinedup/internal/platform/web"
+
+func (h *Web) frameworkRoutes(rt *web.Router) {}

@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	if err := (&maturity.Web{Svc: a.Maturity, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
-	if err := search.NewWeb(d, rend, commitments.SearchKinds).Routes(a.Router); err != nil {
+	if err := search.NewWeb(d, rend, searchKinds()).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := (&audit.Web{DB: d, Render: rend, Log: log}).Routes(a.Router); err != nil {
@@ -211,4 +211,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		err = e
 	}
 	return err
+}
+
+// searchKinds labels the search documents of every capability.
+func searchKinds() map[string]string {
+	kinds := map[string]string{maturity.FrameworkSearchKind: maturity.FrameworkSearchLabel}
+	for k, v := range commitments.SearchKinds {
+		kinds[k] = v
+	}
+	return kinds
 }

@@ -42,7 +42,7 @@ func commands() []command {
 		{"demo", "load the demo data into an empty database", cmdDemo},
 		{"user", "manage accounts: user create --email E --name N [--admin] [--password-file F]", cmdUser},
 		{"token", "API tokens: token create --email E", cmdToken},
-		{"import", "import data: import commitments FILE.csv [--dry-run] [--skip-invalid] [--owner ORG]", cmdImport},
+		{"import", "import data: import commitments FILE.csv [--dry-run] [--skip-invalid] [--owner ORG] | import framework FILE.yaml", cmdImport},
 		{"backup", "write a consistent snapshot of the SQLite database: backup --out FILE", cmdBackup},
 		{"version", "print the version", func(ctx context.Context, e *cmdEnv, args []string) error {
 			fmt.Fprintln(e.stdout, "joinedup", app.Version)

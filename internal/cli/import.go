@@ -21,8 +21,12 @@ const importSynopsis = "import commitments FILE.csv [--dry-run] [--skip-invalid]
 
 func cmdImport(ctx context.Context, e *cmdEnv, args []string) error {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprintln(e.stdout, "Usage: joinedup "+importSynopsis)
-		fmt.Fprintln(e.stdout, "\nImports the OGP commitment spreadsheet saved as CSV (FILE - reads standard input). joinedup import commitments --help lists the flags.")
+		w := e.stdout
+		if len(args) == 0 {
+			w = e.stderr
+		}
+		fmt.Fprintln(w, "Usage: joinedup "+importSynopsis+"\n       joinedup "+importFrameworkSynopsis)
+		fmt.Fprintln(w, "\nImports the OGP commitment spreadsheet saved as CSV, or a self-assessment framework pack (FILE - reads standard input). joinedup import commitments --help lists the flags.")
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -31,6 +35,8 @@ func cmdImport(ctx context.Context, e *cmdEnv, args []string) error {
 	switch args[0] {
 	case "commitments":
 		return importCommitments(ctx, e, args[1:])
+	case "framework":
+		return importFramework(ctx, e, args[1:])
 	}
 	return fmt.Errorf("nothing called %q to import: use joinedup %s", args[0], importSynopsis)
 }
@@ -95,7 +101,7 @@ func runImport(ctx context.Context, e *cmdEnv, d *db.DB, in io.Reader, name, own
 	}
 	start := time.Now()
 	rows, perrs := commitments.ParseOGPCSV(in)
-	bar := newProgressBar(e.stderr, start)
+	bar := newProgressBar(e.stderr)
 	opts.Progress = bar.update
 	res, err := svc.Import(ctx, rows, perrs, opts)
 	bar.done()
@@ -110,15 +116,15 @@ func runImport(ctx context.Context, e *cmdEnv, d *db.DB, in io.Reader, name, own
 			fmt.Fprintf(e.stdout, "line %d: %s would be %sd: %s\n", c.Line, c.Reference, c.Action, c.Detail)
 		}
 	}
-	verb := "Imported"
+	head := "Imported " + name
 	switch {
 	case dryRun:
-		verb = "Dry run, nothing written; the import would make"
+		head = "Dry run of " + name + " (nothing written)"
 	case !res.Written:
-		verb = "Nothing written; the valid rows would make"
+		head = "Nothing written from " + name
 	}
-	fmt.Fprintf(e.stdout, "%s %s: %d created, %d updated, %d unchanged, %d invalid of %d rows; %d plans, %d organisations, %d policy areas created; %d assessments recorded (%s).\n",
-		verb, name, res.Created, res.Updated, res.Unchanged, res.Invalid, res.Rows, res.PlansCreated, res.OrganisationsCreated, res.PolicyAreasCreated,
+	fmt.Fprintf(e.stdout, "%s: %d rows: %d new, %d changed, %d unchanged, %d invalid; new: %d plans, %d organisations, %d policy areas; %d independent assessments (%s).\n",
+		head, res.Rows, res.Created, res.Updated, res.Unchanged, res.Invalid, res.PlansCreated, res.OrganisationsCreated, res.PolicyAreasCreated,
 		res.Assessments, time.Since(start).Round(time.Millisecond))
 	if res.ReviewsSkipped > 0 {
 		fmt.Fprintf(e.stdout, "The review columns of %d rows were not recorded: you may not record independent assessments of those commitments.\n", res.ReviewsSkipped)
@@ -137,13 +143,13 @@ func runImport(ctx context.Context, e *cmdEnv, d *db.DB, in io.Reader, name, own
 type progressBar struct {
 	w     io.Writer
 	on    bool
-	start time.Time
+	first time.Time // the first row done: the rate is measured from it
 	last  time.Time
 	drawn bool
 }
 
-func newProgressBar(w io.Writer, start time.Time) *progressBar {
-	b := &progressBar{w: w, start: start}
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			b.on = true
@@ -157,6 +163,9 @@ func (b *progressBar) update(done, total int) {
 		return
 	}
 	now := time.Now()
+	if b.first.IsZero() {
+		b.first, b.last = now, now
+	}
 	if now.Sub(b.last) < 100*time.Millisecond && done < total {
 		return
 	}
@@ -167,10 +176,10 @@ func (b *progressBar) update(done, total int) {
 	if filled < width {
 		bar += ">" + strings.Repeat(" ", width-filled-1)
 	}
-	elapsed := now.Sub(b.start).Seconds()
+	elapsed := now.Sub(b.first).Seconds()
 	rate := 0.0
 	if elapsed > 0 {
-		rate = float64(done) / elapsed
+		rate = float64(done-1) / elapsed
 	}
 	eta := "?"
 	if rate > 0 {

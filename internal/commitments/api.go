@@ -58,7 +58,7 @@ func (h *Web) apiRoutes(rt *web.Router) {
 
 	rt.API("GET", "/api/v1/milestones", web.Public, apiTag, "List the milestones of every visible commitment (filter: plan; cursor pagination; format=csv or format=json downloads them all)",
 		h.apiMilestonesAll, web.Body(nil, api.List[MilestoneRow]{Items: []MilestoneRow{{Milestone: ex.milestone, Reference: "AU0019"}}}))
-	rt.API("GET", "/api/v1/assessments", web.Public, apiTag, "List the assessments of every visible commitment (filter: plan; cursor pagination; format=csv or format=json downloads them all)",
+	rt.API("GET", "/api/v1/commitment-assessments", web.Public, apiTag, "List the assessments of every visible commitment (filter: plan; cursor pagination; format=csv or format=json downloads them all)",
 		h.apiAssessmentsAll, web.Body(nil, api.List[AssessmentRow]{Items: []AssessmentRow{{Assessment: ex.assessment, Reference: "AU0019"}}}))
 }
 
@@ -488,7 +488,7 @@ func apiExamples() apiExampleSet {
 	}
 	e.plan = Plan{ID: 2, OrgID: 1, OrgName: "Department of the Prime Minister and Cabinet", Title: e.planIn.Title, Country: "Australia", Number: 2, Cycle: "2018",
 		Start: e.planIn.Start, End: e.planIn.End, Status: "in_implementation", Description: e.planIn.Description, CreatedAt: at, UpdatedAt: at,
-		Commitments: 8, Progress: 12.5, ByCompletion: map[string]int{"limited": 1, "not_assessed": 7}}
+		Commitments: 8, Measured: 1, Progress: 51.25, ByCompletion: map[string]int{"limited": 1, "not_assessed": 7}}
 	e.milestone = Milestone{ID: 3, CommitmentID: 19, Position: 3, Activity: e.milestoneIn.Activity, Deliverable: e.milestoneIn.Deliverable,
 		Start: e.milestoneIn.Start, End: e.milestoneIn.End, Status: "in_progress", Progress: 60, Weight: f(3), Evidence: e.milestoneIn.Evidence, CreatedAt: at, UpdatedAt: at}
 	e.update = Update{ID: 3, CommitmentID: 19, Reference: "AU0019", MilestoneID: 3, ReportedOn: e.updateIn.ReportedOn, Author: "Demo Administrator",
@@ -500,7 +500,7 @@ func apiExamples() apiExampleSet {
 	e.commitment = Commitment{ID: 19, PlanID: 2, PlanTitle: e.plan.Title, Reference: in.Reference, Number: in.Number, Title: in.Title, ShortTitle: in.ShortTitle,
 		Status: in.Status, LeadOrgID: 1, LeadOrgName: e.plan.OrgName, Supporters: []Ref{{ID: 3, Name: "Department of Health"}, {ID: 4, Name: "Department of Social Services"}},
 		Values: in.Values, PolicyAreas: []Ref{{ID: 7, Name: "Capacity Building"}}, Places: []Ref{{ID: 5, Name: "Logan"}}, Programs: []Ref{{ID: 2, Name: "Logan Together"}},
-		Description: in.Description, Start: in.Start, End: in.End, CreatedAt: at, UpdatedAt: at, Progress: 51.25,
+		Description: in.Description, Start: in.Start, End: in.End, CreatedAt: at, UpdatedAt: at, Progress: 51.25, Measured: true,
 		Milestones: []Milestone{e.milestone}, Latest: &e.assessment, Starred: false}
 	return e
 }

@@ -440,7 +440,7 @@ func TestAPI(t *testing.T) {
 			t.Errorf("milestones: %+v", mrows)
 		}
 		var arows struct{ Items []AssessmentRow }
-		e.do(t, "", "GET", fmt.Sprintf("/api/v1/assessments?plan=%d", pub.ID), nil).json(t, &arows)
+		e.do(t, "", "GET", fmt.Sprintf("/api/v1/commitment-assessments?plan=%d", pub.ID), nil).json(t, &arows)
 		if len(arows.Items) != 1 || arows.Items[0].Reference != "AU0019" || !arows.Items[0].Starred {
 			t.Errorf("assessments: %+v", arows)
 		}
@@ -525,7 +525,7 @@ func TestAPIExports(t *testing.T) {
 		if len(recs) != 2 || recs[1][1] != "AU0019" || recs[1][3] != "'+Finalise scope" {
 			t.Errorf("milestones CSV: %v", recs)
 		}
-		if recs = readCSV("", "/api/v1/assessments?format=csv"); len(recs) != 5 {
+		if recs = readCSV("", "/api/v1/commitment-assessments?format=csv"); len(recs) != 5 {
 			t.Errorf("assessments CSV: %d rows", len(recs))
 		}
 		if recs = readCSV("", "/api/v1/plans?format=csv"); len(recs) != 4 {
@@ -544,7 +544,7 @@ func TestAPIExports(t *testing.T) {
 			t.Errorf("milestones JSON for the admin: %d", len(ms))
 		}
 		var as []AssessmentRow
-		e.do(t, "", "GET", "/api/v1/assessments?format=json", nil).json(t, &as)
+		e.do(t, "", "GET", "/api/v1/commitment-assessments?format=json", nil).json(t, &as)
 		if len(as) != 4 || as[0].Reference == "" {
 			t.Errorf("assessments JSON: %+v", as)
 		}

@@ -147,7 +147,7 @@ var (
 // skipped, the header is matched ignoring case and spaces. It returns the valid rows and one
 // error per problem, each with the line of the file where its record starts.
 func ParseOGPCSV(r io.Reader) ([]Row, []RowError) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -126,6 +127,9 @@ func (s *Service) Import(ctx context.Context, rows []Row, parseErrs []RowError, 
 		}
 		if opts.DryRun || (len(res.Errors) > 0 && !opts.SkipInvalid) {
 			return errRollback
+		}
+		if res.Created+res.Updated+res.PlansCreated+res.OrganisationsCreated+res.PolicyAreasCreated+res.Assessments == 0 {
+			return nil // nothing changed: nothing to record
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "commitment.import", TargetKind: "commitment",
 			Detail: fmt.Sprintf("OGP spreadsheet: %d created, %d updated, %d unchanged, %d invalid rows skipped; %d plans, %d organisations, %d policy areas created; %d assessments",
@@ -503,7 +507,7 @@ func (im *importer) row(ctx context.Context, r Row) (rerrs []RowError, err error
 	apply(&check, 1, 1, make([]int64, len(r.Supporters)), make([]int64, len(themes)))
 	if err := check.Validate(); err != nil {
 		ve, _ := valid.As(err)
-		for _, field := range slices.Sorted(importKeys(ve)) {
+		for _, field := range slices.Sorted(maps.Keys(ve)) {
 			col, ok := importInputColumns[field]
 			if !ok {
 				col = -1
@@ -643,20 +647,10 @@ func (im *importer) row(ctx context.Context, r Row) (rerrs []RowError, err error
 }
 
 func importFirstMessage(ve valid.Errors) string {
-	for _, k := range slices.Sorted(importKeys(ve)) {
+	for _, k := range slices.Sorted(maps.Keys(ve)) {
 		return ve[k]
 	}
 	return "it is not valid."
-}
-
-func importKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func importHasRef(rs []Ref, id int64) bool {

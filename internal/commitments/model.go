@@ -89,6 +89,11 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.Format(time.DateOnly) + `"`), nil
 }
 
+// JSONSchema describes the JSON of a Date for the OpenAPI document.
+func (Date) JSONSchema() map[string]any {
+	return map[string]any{"type": []string{"string", "null"}, "format": "date", "example": "2018-09-01"}
+}
+
 // UnmarshalJSON reads "2006-01-02", "" or null.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)

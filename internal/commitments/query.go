@@ -2,8 +2,11 @@ package commitments
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/joinedup/joinedup/internal/platform/authz"
+	"github.com/joinedup/joinedup/internal/platform/db"
 )
 
 // Paged lists for the API and the exports: by ID after a cursor, keeping to what the
@@ -79,4 +82,24 @@ func (s *Service) MilestonesPage(ctx context.Context, planID, after int64, limit
 // set), with their commitment's reference.
 func (s *Service) AssessmentsPage(ctx context.Context, planID, after int64, limit int) ([]AssessmentRow, error) {
 	return s.Store.AssessmentsPage(ctx, s.DB, s.visibility(ctx), planID, after, limit)
+}
+
+// together runs reads that do not depend on each other: at once on the database's pool of
+// readers, one after the other inside a transaction (which is one connection).
+func together(q db.Q, fns ...func() error) error {
+	if _, inTx := q.(*db.Tx); inTx {
+		for _, f := range fns {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, f := range fns {
+		wg.Go(func() { errs[i] = f() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -308,15 +308,15 @@ func (s *Service) fill(ctx context.Context, q db.Q, cs []Commitment, keepMilesto
 	if keepMilestones {
 		load = s.Store.MilestonesOf
 	}
-	ms, err := load(ctx, q, ids(cs))
+	cids := ids(cs)
+	var ms map[int64][]Milestone
+	var as map[int64][]Assessment
+	err := together(q,
+		func() (err error) { ms, err = load(ctx, q, cids); return err },
+		func() (err error) { as, err = s.Store.AssessmentsOf(ctx, q, cids); return err },
+		func() error { return s.Store.Relations(ctx, q, cs) },
+	)
 	if err != nil {
-		return err
-	}
-	as, err := s.Store.AssessmentsOf(ctx, q, ids(cs))
-	if err != nil {
-		return err
-	}
-	if err := s.Store.Relations(ctx, q, cs); err != nil {
 		return err
 	}
 	for i := range cs {

@@ -355,29 +355,36 @@ func refsQuery(ctx context.Context, q db.Q, query string, ids []int64) (map[int6
 	return out, err
 }
 
-// Relations loads supporters, policy areas, places and programs for the commitments.
+// Relations loads supporters, policy areas, places and programs for the commitments (the
+// four reads at once outside a transaction).
 func (Store) Relations(ctx context.Context, q db.Q, cs []Commitment) error {
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
 	}
-	sup, err := refsQuery(ctx, q, `SELECT s.commitment_id, o.id, o.name FROM commitment_supporters s JOIN organisations o ON o.id = s.organisation_id
+	var sup, tags, places, progs map[int64][]Ref
+	err := together(q,
+		func() (err error) {
+			sup, err = refsQuery(ctx, q, `SELECT s.commitment_id, o.id, o.name FROM commitment_supporters s JOIN organisations o ON o.id = s.organisation_id
 		WHERE s.commitment_id IN (?) ORDER BY lower(o.name)`, ids)
-	if err != nil {
-		return err
-	}
-	tags, err := refsQuery(ctx, q, `SELECT tg.record_id, t.id, t.name FROM taggings tg JOIN tags t ON t.id = tg.tag_id
+			return err
+		},
+		func() (err error) {
+			tags, err = refsQuery(ctx, q, `SELECT tg.record_id, t.id, t.name FROM taggings tg JOIN tags t ON t.id = tg.tag_id
 		WHERE tg.kind = 'commitment' AND tg.record_id IN (?) ORDER BY lower(t.name)`, ids)
-	if err != nil {
-		return err
-	}
-	places, err := refsQuery(ctx, q, `SELECT cp.commitment_id, pl.id, pl.name FROM commitment_places cp JOIN places pl ON pl.id = cp.place_id
+			return err
+		},
+		func() (err error) {
+			places, err = refsQuery(ctx, q, `SELECT cp.commitment_id, pl.id, pl.name FROM commitment_places cp JOIN places pl ON pl.id = cp.place_id
 		WHERE cp.commitment_id IN (?) ORDER BY lower(pl.name)`, ids)
-	if err != nil {
-		return err
-	}
-	progs, err := refsQuery(ctx, q, `SELECT cp.commitment_id, pr.id, pr.name FROM commitment_programs cp JOIN programs pr ON pr.id = cp.program_id
+			return err
+		},
+		func() (err error) {
+			progs, err = refsQuery(ctx, q, `SELECT cp.commitment_id, pr.id, pr.name FROM commitment_programs cp JOIN programs pr ON pr.id = cp.program_id
 		WHERE cp.commitment_id IN (?) ORDER BY lower(pr.name)`, ids)
+			return err
+		},
+	)
 	if err != nil {
 		return err
 	}

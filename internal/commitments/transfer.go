@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/platform/authz"
+	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/export"
 	"github.com/joinedup/joinedup/internal/platform/valid"
 	"github.com/joinedup/joinedup/internal/platform/web"
@@ -133,6 +135,14 @@ func timeCell(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// progressCell is a progress to one decimal, or empty when nothing measures it.
+func progressCell(v float64, measured bool) string {
+	if !measured {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
 func numCell(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func optNum(v *float64) string {
@@ -154,10 +164,10 @@ func (h *Web) exportPlans(w http.ResponseWriter, r *http.Request, format string)
 		func(after int64) ([]Plan, error) { return h.Svc.PlansPage(r.Context(), after, exportBatch) },
 		func(p Plan) int64 { return p.ID },
 		[]string{"id", "title", "organisation_id", "organisation", "country", "locality", "plan_number", "cycle", "start_date", "end_date",
-			"status", "commitments", "progress", "description", "created_at", "updated_at"},
+			"status", "commitments", "measured_commitments", "progress", "description", "created_at", "updated_at"},
 		func(p Plan) []string {
 			return []string{itoa64(p.ID), p.Title, itoa64(p.OrgID), p.OrgName, p.Country, p.Locality, strconv.Itoa(p.Number), p.Cycle,
-				p.Start.String(), p.End.String(), p.Status, strconv.Itoa(p.Commitments), fmt.Sprintf("%.1f", p.Progress), p.Description,
+				p.Start.String(), p.End.String(), p.Status, strconv.Itoa(p.Commitments), strconv.Itoa(p.Measured), progressCell(p.Progress, p.Measured > 0), p.Description,
 				timeCell(p.CreatedAt), timeCell(p.UpdatedAt)}
 		})
 }
@@ -184,7 +194,7 @@ func (h *Web) exportCommitments(w http.ResponseWriter, r *http.Request, f Filter
 			return []string{c.Reference, strconv.Itoa(c.Number), c.Title, c.ShortTitle, itoa64(c.PlanID), c.PlanTitle, c.Status, c.LeadOrgName,
 				refNames(c.Supporters), refNames(c.PolicyAreas), refNames(c.Places), refNames(c.Programs),
 				yesNoCell(c.Values.AccessInfo), yesNoCell(c.Values.CivicParticipation), yesNoCell(c.Values.Accountability), yesNoCell(c.Values.Technology),
-				c.Start.String(), c.End.String(), fmt.Sprintf("%.1f", c.Progress), optNum(c.Override), c.OverrideReason, yesNoCell(c.Starred),
+				c.Start.String(), c.End.String(), progressCell(c.Progress, c.Measured), optNum(c.Override), c.OverrideReason, yesNoCell(c.Starred),
 				la.Kind, optBool(la.Verifiable), la.PotentialImpact, la.PotentialResults, la.Completion, la.OTGOverall,
 				c.OtherGovernment, c.OtherCivil, c.Problem, c.Description, c.Contribution, c.Relevance, c.AdditionalInfo,
 				c.Contacts, c.URL, timeCell(c.CreatedAt), timeCell(c.UpdatedAt)}
@@ -244,16 +254,33 @@ type importResultData struct {
 // maxShown bounds the changes and errors listed on the result page.
 const maxShown = 1000
 
-// ownerOptions lists the organisations the principal contributes to.
+// ownerOptions lists the organisations the principal contributes to (for a site admin, the
+// directory's first thousand by name).
 func (h *Web) ownerOptions(ctx context.Context) ([]web.Option, error) {
 	p := authz.From(ctx)
-	orgs, err := h.Svc.Dir.Orgs(ctx, directory.ListFilter{})
-	if err != nil {
-		return nil, err
+	var orgs []directory.Organisation
+	if p.SiteAdmin {
+		var err error
+		if orgs, err = h.Svc.Dir.Orgs(ctx, directory.ListFilter{}); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, id := range p.Orgs(authz.Contribute) {
+			o, err := h.Svc.Dir.Org(ctx, id)
+			if errors.Is(err, db.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			orgs = append(orgs, o)
+		}
+		slices.SortFunc(orgs, func(a, b directory.Organisation) int {
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		})
 	}
-	var out []web.Option
+	out := make([]web.Option, 0, len(orgs))
 	for _, o := range orgs {
-		if p.Can(authz.Contribute, o.ID) {
+		if !o.Archived {
 			out = append(out, web.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.DisplayName()})
 		}
 	}

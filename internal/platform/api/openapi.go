@@ -132,6 +132,12 @@ func responses(op Operation, schemas map[string]any) map[string]any {
 	return r
 }
 
+// Schemaer is a type that marshals itself to JSON in its own way and says how, for the
+// OpenAPI document (a date written as "2006-01-02", say).
+type Schemaer interface{ JSONSchema() map[string]any }
+
+var schemaerType = reflect.TypeOf((*Schemaer)(nil)).Elem()
+
 var (
 	timeType    = reflect.TypeOf(time.Time{})
 	rawJSONType = reflect.TypeOf(json.RawMessage(nil))
@@ -147,6 +153,9 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	}
 	if t == rawJSONType {
 		return map[string]any{}
+	}
+	if t.Implements(schemaerType) {
+		return reflect.Zero(t).Interface().(Schemaer).JSONSchema()
 	}
 	switch t.Kind() {
 	case reflect.Bool:

@@ -28,7 +28,7 @@ func init() {
 		"GET /api/v1/commitments/{ref}/assessments":     "YYYYYYY",
 		"POST /api/v1/commitments/{ref}/assessments":    "---YYYY",
 		"GET /api/v1/milestones":                        "YYYYYYY",
-		"GET /api/v1/commitment-assessments":                       "YYYYYYY",
+		"GET /api/v1/commitment-assessments":            "YYYYYYY",
 		"GET /commitments/import":                       "--YYYYY",
 		"POST /commitments/import":                      "--YYYYY",
 	} {

@@ -27,10 +27,10 @@ func (h *Web) placeRoutes(rt *web.Router) {
 	rt.Page("POST", "/places/{id}/archive", web.SignedIn, h.placeArchive)
 
 	rt.API("GET", "/api/v1/places", web.Public, "Places", "List places (filters: q, kind, parent_id, within; cursor pagination)", h.apiPlaceList, web.Body(nil, api.List[Place]{}))
-	rt.API("POST", "/api/v1/places", web.SignedIn, "Places", "Create a place", h.apiPlaceCreate, web.Body(PlaceInput{}, Place{}))
-	rt.API("GET", "/api/v1/places/{id}", web.Public, "Places", "Get a place", h.apiPlaceGet, web.Body(nil, Place{}))
-	rt.API("PUT", "/api/v1/places/{id}", web.SignedIn, "Places", "Update a place", h.apiPlaceUpdate, web.Body(PlaceInput{}, Place{}))
-	rt.API("POST", "/api/v1/places/{id}/archive", web.SignedIn, "Places", "Archive or restore a place (site admins)", h.apiPlaceArchive, web.Body(archiveBody{}, Place{}))
+	rt.API("POST", "/api/v1/places", web.SignedIn, "Places", "Create a place", api.Create(h.Svc.CreatePlace, func(v Place) string { return "/api/v1/places/" + id(v.ID) }), web.Body(PlaceInput{}, Place{}))
+	rt.API("GET", "/api/v1/places/{id}", web.Public, "Places", "Get a place", api.Get(h.Svc.Place), web.Body(nil, Place{}))
+	rt.API("PUT", "/api/v1/places/{id}", web.SignedIn, "Places", "Update a place", api.Update(h.Svc.UpdatePlace), web.Body(PlaceInput{}, Place{}))
+	rt.API("POST", "/api/v1/places/{id}/archive", web.SignedIn, "Places", "Archive or restore a place (site admins)", api.Archive(h.Svc.ArchivePlace, h.Svc.Place), web.Body(api.ArchiveBody{}, Place{}))
 }
 
 // formIDs reads a list of IDs from a form; anything that is not an ID becomes -1, which
@@ -403,64 +403,4 @@ func (h *Web) apiPlaceList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return api.JSON(w, http.StatusOK, api.NewList(places, pg.Limit, func(p Place) int64 { return p.ID }))
-}
-
-func (h *Web) apiPlaceGet(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pl, err := h.Svc.Place(r.Context(), pid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, pl)
-}
-
-func (h *Web) apiPlaceCreate(w http.ResponseWriter, r *http.Request) error {
-	var in PlaceInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	pl, err := h.Svc.CreatePlace(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/places/"+id(pl.ID))
-	return api.JSON(w, http.StatusCreated, pl)
-}
-
-func (h *Web) apiPlaceUpdate(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in PlaceInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	pl, err := h.Svc.UpdatePlace(r.Context(), pid, in)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, pl)
-}
-
-func (h *Web) apiPlaceArchive(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in archiveBody
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	if err := h.Svc.ArchivePlace(r.Context(), pid, in.Archived); err != nil {
-		return err
-	}
-	pl, err := h.Svc.Place(r.Context(), pid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, pl)
 }

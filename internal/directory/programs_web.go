@@ -24,10 +24,10 @@ func (h *Web) programRoutes(rt *web.Router) {
 	rt.Page("POST", "/programs/{id}/archive", web.SignedIn, h.programArchive)
 
 	rt.API("GET", "/api/v1/programs", web.Public, "Programs", "List programs (filters: q, organisation_id (lead or partner), place_id; cursor pagination)", h.apiProgramList, web.Body(nil, api.List[Program]{}))
-	rt.API("POST", "/api/v1/programs", web.SignedIn, "Programs", "Create a program", h.apiProgramCreate, web.Body(ProgramInput{}, Program{}))
-	rt.API("GET", "/api/v1/programs/{id}", web.Public, "Programs", "Get a program", h.apiProgramGet, web.Body(nil, Program{}))
-	rt.API("PUT", "/api/v1/programs/{id}", web.SignedIn, "Programs", "Update a program", h.apiProgramUpdate, web.Body(ProgramInput{}, Program{}))
-	rt.API("POST", "/api/v1/programs/{id}/archive", web.SignedIn, "Programs", "Archive or restore a program", h.apiProgramArchive, web.Body(archiveBody{}, Program{}))
+	rt.API("POST", "/api/v1/programs", web.SignedIn, "Programs", "Create a program", api.Create(h.Svc.CreateProgram, func(v Program) string { return "/api/v1/programs/" + id(v.ID) }), web.Body(ProgramInput{}, Program{}))
+	rt.API("GET", "/api/v1/programs/{id}", web.Public, "Programs", "Get a program", api.Get(h.Svc.Program), web.Body(nil, Program{}))
+	rt.API("PUT", "/api/v1/programs/{id}", web.SignedIn, "Programs", "Update a program", api.Update(h.Svc.UpdateProgram), web.Body(ProgramInput{}, Program{}))
+	rt.API("POST", "/api/v1/programs/{id}/archive", web.SignedIn, "Programs", "Archive or restore a program", api.Archive(h.Svc.ArchiveProgram, h.Svc.Program), web.Body(api.ArchiveBody{}, Program{}))
 }
 
 type programListData struct {
@@ -264,64 +264,4 @@ func (h *Web) apiProgramList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return api.JSON(w, http.StatusOK, api.NewList(progs, pg.Limit, func(p Program) int64 { return p.ID }))
-}
-
-func (h *Web) apiProgramGet(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	prog, err := h.Svc.Program(r.Context(), pid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, prog)
-}
-
-func (h *Web) apiProgramCreate(w http.ResponseWriter, r *http.Request) error {
-	var in ProgramInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	prog, err := h.Svc.CreateProgram(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/programs/"+id(prog.ID))
-	return api.JSON(w, http.StatusCreated, prog)
-}
-
-func (h *Web) apiProgramUpdate(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in ProgramInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	prog, err := h.Svc.UpdateProgram(r.Context(), pid, in)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, prog)
-}
-
-func (h *Web) apiProgramArchive(w http.ResponseWriter, r *http.Request) error {
-	pid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in archiveBody
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	if err := h.Svc.ArchiveProgram(r.Context(), pid, in.Archived); err != nil {
-		return err
-	}
-	prog, err := h.Svc.Program(r.Context(), pid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, prog)
 }

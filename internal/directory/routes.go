@@ -22,10 +22,10 @@ func (h *Web) Routes(rt *web.Router) error {
 	rt.Page("POST", "/organisations/{id}/archive", web.SignedIn, h.orgArchive)
 
 	rt.API("GET", "/api/v1/organisations", web.Public, "Organisations", "List organisations (filters: q, type; cursor pagination)", h.apiOrgList, web.Body(nil, api.List[Organisation]{}))
-	rt.API("POST", "/api/v1/organisations", web.SignedIn, "Organisations", "Create an organisation", h.apiOrgCreate, web.Body(OrgInput{}, Organisation{}))
-	rt.API("GET", "/api/v1/organisations/{id}", web.Public, "Organisations", "Get an organisation", h.apiOrgGet, web.Body(nil, Organisation{}))
-	rt.API("PUT", "/api/v1/organisations/{id}", web.SignedIn, "Organisations", "Update an organisation", h.apiOrgUpdate, web.Body(OrgInput{}, Organisation{}))
-	rt.API("POST", "/api/v1/organisations/{id}/archive", web.SignedIn, "Organisations", "Archive or restore an organisation", h.apiOrgArchive, web.Body(archiveBody{}, Organisation{}))
+	rt.API("POST", "/api/v1/organisations", web.SignedIn, "Organisations", "Create an organisation", api.Create(h.Svc.CreateOrg, func(v Organisation) string { return "/api/v1/organisations/" + id(v.ID) }), web.Body(OrgInput{}, Organisation{}))
+	rt.API("GET", "/api/v1/organisations/{id}", web.Public, "Organisations", "Get an organisation", api.Get(h.Svc.Org), web.Body(nil, Organisation{}))
+	rt.API("PUT", "/api/v1/organisations/{id}", web.SignedIn, "Organisations", "Update an organisation", api.Update(h.Svc.UpdateOrg), web.Body(OrgInput{}, Organisation{}))
+	rt.API("POST", "/api/v1/organisations/{id}/archive", web.SignedIn, "Organisations", "Archive or restore an organisation", api.Archive(h.Svc.ArchiveOrg, h.Svc.Org), web.Body(api.ArchiveBody{}, Organisation{}))
 
 	h.placeRoutes(rt)
 	h.serviceRoutes(rt)

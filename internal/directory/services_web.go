@@ -25,10 +25,10 @@ func (h *Web) serviceRoutes(rt *web.Router) {
 	rt.Page("POST", "/services/{id}/archive", web.SignedIn, h.serviceArchive)
 
 	rt.API("GET", "/api/v1/services", web.Public, "Services", "List services (filters: q, organisation_id, place_id, channel; cursor pagination)", h.apiServiceList, web.Body(nil, api.List[PublicService]{}))
-	rt.API("POST", "/api/v1/services", web.SignedIn, "Services", "Create a service", h.apiServiceCreate, web.Body(ServiceInput{}, PublicService{}))
-	rt.API("GET", "/api/v1/services/{id}", web.Public, "Services", "Get a service", h.apiServiceGet, web.Body(nil, PublicService{}))
-	rt.API("PUT", "/api/v1/services/{id}", web.SignedIn, "Services", "Update a service", h.apiServiceUpdate, web.Body(ServiceInput{}, PublicService{}))
-	rt.API("POST", "/api/v1/services/{id}/archive", web.SignedIn, "Services", "Archive or restore a service", h.apiServiceArchive, web.Body(archiveBody{}, PublicService{}))
+	rt.API("POST", "/api/v1/services", web.SignedIn, "Services", "Create a service", api.Create(h.Svc.CreateService, func(v PublicService) string { return "/api/v1/services/" + id(v.ID) }), web.Body(ServiceInput{}, PublicService{}))
+	rt.API("GET", "/api/v1/services/{id}", web.Public, "Services", "Get a service", api.Get(h.Svc.PublicService), web.Body(nil, PublicService{}))
+	rt.API("PUT", "/api/v1/services/{id}", web.SignedIn, "Services", "Update a service", api.Update(h.Svc.UpdateService), web.Body(ServiceInput{}, PublicService{}))
+	rt.API("POST", "/api/v1/services/{id}/archive", web.SignedIn, "Services", "Archive or restore a service", api.Archive(h.Svc.ArchiveService, h.Svc.PublicService), web.Body(api.ArchiveBody{}, PublicService{}))
 }
 
 type serviceListData struct {
@@ -255,64 +255,4 @@ func (h *Web) apiServiceList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return api.JSON(w, http.StatusOK, api.NewList(svcs, pg.Limit, func(s PublicService) int64 { return s.ID }))
-}
-
-func (h *Web) apiServiceGet(w http.ResponseWriter, r *http.Request) error {
-	sid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ps, err := h.Svc.PublicService(r.Context(), sid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, ps)
-}
-
-func (h *Web) apiServiceCreate(w http.ResponseWriter, r *http.Request) error {
-	var in ServiceInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	ps, err := h.Svc.CreateService(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/services/"+id(ps.ID))
-	return api.JSON(w, http.StatusCreated, ps)
-}
-
-func (h *Web) apiServiceUpdate(w http.ResponseWriter, r *http.Request) error {
-	sid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in ServiceInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	ps, err := h.Svc.UpdateService(r.Context(), sid, in)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, ps)
-}
-
-func (h *Web) apiServiceArchive(w http.ResponseWriter, r *http.Request) error {
-	sid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in archiveBody
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	if err := h.Svc.ArchiveService(r.Context(), sid, in.Archived); err != nil {
-		return err
-	}
-	ps, err := h.Svc.PublicService(r.Context(), sid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, ps)
 }

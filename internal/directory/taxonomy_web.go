@@ -23,10 +23,10 @@ func (h *Web) taxonomyRoutes(rt *web.Router) {
 	rt.Page("POST", "/taxonomy/{id}/archive", web.SignedIn, h.tagArchive)
 
 	rt.API("GET", "/api/v1/tags", web.Public, "Taxonomy", "List tags (filters: scheme, q, parent_id; cursor pagination)", h.apiTagList, web.Body(nil, api.List[Tag]{}))
-	rt.API("POST", "/api/v1/tags", web.SignedIn, "Taxonomy", "Create a tag (site admins and managers)", h.apiTagCreate, web.Body(TagInput{}, Tag{}))
-	rt.API("GET", "/api/v1/tags/{id}", web.Public, "Taxonomy", "Get a tag", h.apiTagGet, web.Body(nil, Tag{}))
-	rt.API("PUT", "/api/v1/tags/{id}", web.SignedIn, "Taxonomy", "Update a tag (site admins and managers)", h.apiTagUpdate, web.Body(TagInput{}, Tag{}))
-	rt.API("POST", "/api/v1/tags/{id}/archive", web.SignedIn, "Taxonomy", "Archive or restore a tag (site admins)", h.apiTagArchive, web.Body(archiveBody{}, Tag{}))
+	rt.API("POST", "/api/v1/tags", web.SignedIn, "Taxonomy", "Create a tag (site admins and managers)", api.Create(h.Svc.CreateTag, func(v Tag) string { return "/api/v1/tags/" + id(v.ID) }), web.Body(TagInput{}, Tag{}))
+	rt.API("GET", "/api/v1/tags/{id}", web.Public, "Taxonomy", "Get a tag", api.Get(h.Svc.Tag), web.Body(nil, Tag{}))
+	rt.API("PUT", "/api/v1/tags/{id}", web.SignedIn, "Taxonomy", "Update a tag (site admins and managers)", api.Update(h.Svc.UpdateTag), web.Body(TagInput{}, Tag{}))
+	rt.API("POST", "/api/v1/tags/{id}/archive", web.SignedIn, "Taxonomy", "Archive or restore a tag (site admins)", api.Archive(h.Svc.ArchiveTag, h.Svc.Tag), web.Body(api.ArchiveBody{}, Tag{}))
 }
 
 type tagListData struct {
@@ -280,64 +280,4 @@ func (h *Web) apiTagList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return api.JSON(w, http.StatusOK, api.NewList(tags, pg.Limit, func(t Tag) int64 { return t.ID }))
-}
-
-func (h *Web) apiTagGet(w http.ResponseWriter, r *http.Request) error {
-	tid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := h.Svc.Tag(r.Context(), tid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, t)
-}
-
-func (h *Web) apiTagCreate(w http.ResponseWriter, r *http.Request) error {
-	var in TagInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	t, err := h.Svc.CreateTag(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/tags/"+id(t.ID))
-	return api.JSON(w, http.StatusCreated, t)
-}
-
-func (h *Web) apiTagUpdate(w http.ResponseWriter, r *http.Request) error {
-	tid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in TagInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	t, err := h.Svc.UpdateTag(r.Context(), tid, in)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, t)
-}
-
-func (h *Web) apiTagArchive(w http.ResponseWriter, r *http.Request) error {
-	tid, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in archiveBody
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	if err := h.Svc.ArchiveTag(r.Context(), tid, in.Archived); err != nil {
-		return err
-	}
-	t, err := h.Svc.Tag(r.Context(), tid)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, t)
 }

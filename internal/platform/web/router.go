@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/joinedup/joinedup/internal/platform/api"
@@ -256,10 +255,4 @@ func readForm(r *http.Request) error {
 }
 
 // PathID reads the int64 path value name; a malformed one is a 404.
-func PathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, db.ErrNotFound
-	}
-	return id, nil
-}
+func PathID(r *http.Request, name string) (int64, error) { return api.PathID(r, name) }

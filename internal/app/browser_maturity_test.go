@@ -10,36 +10,10 @@ import (
 	"testing"
 
 	"github.com/joinedup/joinedup/internal/browsertest"
-	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/platform/auth"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 )
-
-// ensureMaturityDemo loads the self-assessment demo when the application's demo has not (it
-// is wired into LoadDemo by the lead; until then the test loads it itself).
-func ensureMaturityDemo(t *testing.T, a *App) {
-	t.Helper()
-	ctx := authz.With(context.Background(), authz.System)
-	var n int
-	if err := a.DB.QueryRow(ctx, "SELECT COUNT(*) FROM maturity_assessments").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n > 0 {
-		return
-	}
-	orgs, err := a.Dir.Orgs(ctx, directory.ListFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := maturity.DemoIDs{Orgs: map[string]int64{}}
-	for _, o := range orgs {
-		ids.Orgs[o.Name] = o.ID
-	}
-	if _, err := maturity.LoadDemo(ctx, a.Maturity, ids); err != nil {
-		t.Fatalf("maturity demo: %v", err)
-	}
-}
 
 // browserPasswords gives demo accounts a password for the test.
 func browserPasswords(t *testing.T, a *App, password string, emails ...string) {
@@ -95,7 +69,6 @@ func radioID(field string, i int) string {
 // report holds it all. Every page is checked with axe.
 func TestBrowserMaturityResults(t *testing.T) {
 	a, _, srv := testServer(t)
-	ensureMaturityDemo(t, a)
 	const password = "a long demo passphrase 2026"
 	manager, contributor, reviewer := maturity.DemoEmails["manager"], maturity.DemoEmails["contributor"], maturity.DemoEmails["reviewer"]
 	browserPasswords(t, a, password, manager, contributor, reviewer)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
+	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/platform/auth"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
@@ -56,6 +57,11 @@ func LoadDemo(ctx context.Context, d *db.DB) (DemoResult, error) {
 		return DemoResult{}, fmt.Errorf("demo commitments: %w", err)
 	}
 	sum += "; " + csum
+	msum, err := maturity.LoadDemo(ctx, maturity.NewService(d, dir), maturity.DemoIDs{Orgs: ids.Orgs})
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo maturity: %w", err)
+	}
+	sum += "; " + msum
 	return DemoResult{Summary: sum, AdminEmail: admin.Email, AdminPassword: password}, nil
 }
 

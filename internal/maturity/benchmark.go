@@ -60,10 +60,11 @@ type BenchmarkDimension struct {
 	Position string   `json:"position,omitempty"`
 }
 
-func fptr(v float64) *float64 { r := math.Round(v*10) / 10; return &r }
+// benchRound is v to one decimal, as a pointer for JSON.
+func benchRound(v float64) *float64 { r := math.Round(v*10) / 10; return &r }
 
-// Value is *f or NaN (for charts).
-func Value(f *float64) float64 {
+// orNaN is *f, or NaN when f is nil (for charts).
+func orNaN(f *float64) float64 {
 	if f == nil {
 		return math.NaN()
 	}
@@ -223,7 +224,7 @@ func withheld(b Benchmark, reason string) Benchmark {
 func compare(id, title string, depth int, vs []float64, own Score) BenchmarkDimension {
 	d := BenchmarkDimension{ID: id, Title: title, Depth: depth, N: len(vs)}
 	if own.OK {
-		d.Score = fptr(own.Value)
+		d.Score = benchRound(own.Value)
 	}
 	if len(vs) < MinCohort {
 		d.Withheld = true
@@ -234,7 +235,7 @@ func compare(id, title string, depth int, vs []float64, own Score) BenchmarkDime
 		d.Withheld = true
 		return d
 	}
-	d.LowerQuartile, d.Median, d.UpperQuartile = fptr(qs[0]), fptr(qs[1]), fptr(qs[2])
+	d.LowerQuartile, d.Median, d.UpperQuartile = benchRound(qs[0]), benchRound(qs[1]), benchRound(qs[2])
 	if own.OK {
 		d.Position = position(own.Value, qs[0], qs[1], qs[2])
 	}

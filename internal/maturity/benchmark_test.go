@@ -172,7 +172,7 @@ func TestBenchmark(t *testing.T) {
 		dd := dimOf(b, "d")
 		if dd.N != 6 || dd.Withheld || *dd.LowerQuartile != 31.3 || *dd.Median != 50 || *dd.UpperQuartile != 68.8 || *dd.Score != 75 ||
 			!strings.HasPrefix(dd.Position, "in the top quarter") {
-			t.Errorf("D: %+v (%v %v %v)", dd, Value(dd.LowerQuartile), Value(dd.Median), Value(dd.UpperQuartile))
+			t.Errorf("D: %+v (%v %v %v)", dd, orNaN(dd.LowerQuartile), orNaN(dd.Median), orNaN(dd.UpperQuartile))
 		}
 		// E: P1 and P2 not applicable: four peers scored it, so it is withheld on its own.
 		de := dimOf(b, "e")

@@ -175,9 +175,6 @@ type resultSection struct {
 	Items     []ItemResult
 }
 
-// URL is a link of the page: the assessment's address followed by rest.
-func (d resultsData) URL(rest string) string { return resultsURL(d.R.Assessment.ID, rest) }
-
 // nan is a score for a chart: its value, or NaN when not scored.
 func nan(s Score) float64 {
 	if !s.OK {
@@ -230,7 +227,7 @@ func charts(rep Report, b Benchmark) (radar *chart.Chart, gaps, spread chart.Cha
 			MidName: "Peers' median", HighName: "Upper quartile", MarkName: "You",
 			TableCaption: "Peers' quartiles and your score (0–100)", CategoryName: "Dimension"}
 		add := func(d BenchmarkDimension) {
-			pr.Rows = append(pr.Rows, chart.Span{Label: d.Title, Low: Value(d.LowerQuartile), Mid: Value(d.Median), High: Value(d.UpperQuartile), Mark: Value(d.Score)})
+			pr.Rows = append(pr.Rows, chart.Span{Label: d.Title, Low: orNaN(d.LowerQuartile), Mid: orNaN(d.Median), High: orNaN(d.UpperQuartile), Mark: orNaN(d.Score)})
 		}
 		if b.Overall != nil {
 			add(*b.Overall)

@@ -410,9 +410,6 @@ func BuildReport(a Assessment, p *Pack, agreed map[string]Answer, respondents ma
 		slices.SortFunc(ir.Spread.Who, func(x, y WhoSaid) int { return strings.Compare(x.Name, y.Name) })
 		rep.Items = append(rep.Items, ir)
 	}
-	if rep.Respondents == 0 {
-		rep.Respondents = len(ids)
-	}
 	return rep
 }
 

@@ -199,7 +199,7 @@ func (b *Browser) MustContain(sel, want string) {
 func (b *Browser) Screenshot(path string) {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG; less gives a JPEG
 	if err == nil {
 		_ = os.WriteFile(path, png, 0o644)
 	}

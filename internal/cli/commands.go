@@ -124,7 +124,10 @@ func loadDemo(ctx context.Context, e *cmdEnv, d *db.DB, strict bool) error {
 		if strict {
 			return errors.New("the database already holds data: the demo loads only into an empty database")
 		}
-		fmt.Fprintln(e.stdout, "The database already holds data: the demo data was not loaded.")
+		fmt.Fprintln(e.stdout, "The database already holds data: the demo data was not loaded, and the demo administrator's password is the one printed the first time.")
+		if p := d.Path(); p != "" {
+			fmt.Fprintf(e.stdout, "To start afresh, stop the server and delete %s (with its -wal and -shm files); or make yourself an account with: joinedup user create --database sqlite:%s --admin --email … --name …\n", p, p)
+		}
 		return nil
 	}
 	if err != nil {

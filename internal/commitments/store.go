@@ -34,59 +34,6 @@ func scanDate(n sql.Null[time.Time]) Date {
 	return Date{n.V.UTC()}
 }
 
-func affected(res sql.Result, err error) error {
-	if err != nil {
-		return db.MapError(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
-}
-
-func placeholders(n int) string {
-	if n == 0 {
-		return "NULL"
-	}
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
-// inBatches calls f with the IDs in batches of at most 500, as query arguments with their
-// placeholders, so that an IN list never outgrows either database's limit.
-func inBatches(ids []int64, f func(args []any, ph string) error) error {
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 500)]
-		ids = ids[len(batch):]
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
-		}
-		if err := f(args, placeholders(len(batch))); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// queryEach runs query and calls scan for each row.
-func queryEach(ctx context.Context, q db.Q, query string, args []any, scan func(rows *sql.Rows) error) error {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // --- Plans ---
 
 const planColumns = `p.id, p.organisation_id, o.name, p.title, p.country, p.locality, p.plan_number, p.cycle, p.start_date, p.end_date,
@@ -126,7 +73,7 @@ func (Store) Plans(ctx context.Context, q db.Q, f PlanFilter) ([]Plan, error) {
 	var conds []string
 	var args []any
 	if !f.AllVisible {
-		conds = append(conds, "(p.status <> 'draft' OR p.organisation_id IN ("+placeholders(len(f.VisibleOrgs))+"))")
+		conds = append(conds, "(p.status <> 'draft' OR p.organisation_id IN ("+db.Placeholders(len(f.VisibleOrgs))+"))")
 		for _, id := range f.VisibleOrgs {
 			args = append(args, id)
 		}
@@ -146,7 +93,7 @@ func (Store) Plans(ctx context.Context, q db.Q, f PlanFilter) ([]Plan, error) {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	var out []Plan
-	err := queryEach(ctx, q, "SELECT "+planColumns+planFrom+where+order+" LIMIT ?", append(args, f.Limit), func(rows *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT "+planColumns+planFrom+where+order+" LIMIT ?", append(args, f.Limit), func(rows *sql.Rows) error {
 		x, err := scanPlan(rows)
 		out = append(out, x)
 		return err
@@ -166,7 +113,7 @@ func (Store) InsertPlan(ctx context.Context, q db.Q, in PlanInput) (int64, error
 
 // UpdatePlan saves a plan.
 func (Store) UpdatePlan(ctx context.Context, q db.Q, id int64, in PlanInput) error {
-	return affected(q.Exec(ctx, `UPDATE action_plans SET organisation_id = ?, title = ?, country = ?, locality = ?, plan_number = ?, cycle = ?,
+	return db.Affected(q.Exec(ctx, `UPDATE action_plans SET organisation_id = ?, title = ?, country = ?, locality = ?, plan_number = ?, cycle = ?,
 		start_date = ?, end_date = ?, status = ?, description = ?, updated_at = ? WHERE id = ?`,
 		in.OrgID, in.Title, in.Country, in.Locality, in.Number, in.Cycle, nullDate(in.Start), nullDate(in.End), in.Status, in.Description, db.Now(), id))
 }
@@ -226,7 +173,7 @@ func (Store) Commitments(ctx context.Context, q db.Q, f Filter) ([]Commitment, e
 	var conds []string
 	var args []any
 	if !f.AllVisible {
-		conds = append(conds, "(p.status <> 'draft' OR p.organisation_id IN ("+placeholders(len(f.VisibleOrgs))+"))")
+		conds = append(conds, "(p.status <> 'draft' OR p.organisation_id IN ("+db.Placeholders(len(f.VisibleOrgs))+"))")
 		for _, id := range f.VisibleOrgs {
 			args = append(args, id)
 		}
@@ -266,7 +213,7 @@ func (Store) Commitments(ctx context.Context, q db.Q, f Filter) ([]Commitment, e
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	var out []Commitment
-	err := queryEach(ctx, q, "SELECT "+commitmentColumns+commitmentFrom+where+order+" LIMIT ?", append(args, limit), func(rows *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT "+commitmentColumns+commitmentFrom+where+order+" LIMIT ?", append(args, limit), func(rows *sql.Rows) error {
 		x, err := scanCommitment(rows)
 		out = append(out, x)
 		return err
@@ -294,7 +241,7 @@ func (Store) InsertCommitment(ctx context.Context, q db.Q, in CommitmentInput) (
 
 // UpdateCommitment saves a commitment.
 func (Store) UpdateCommitment(ctx context.Context, q db.Q, id int64, in CommitmentInput) error {
-	return affected(q.Exec(ctx, `UPDATE commitments SET plan_id = ?, reference = ?, number = ?, title = ?, short_title = ?, status = ?, lead_organisation_id = ?,
+	return db.Affected(q.Exec(ctx, `UPDATE commitments SET plan_id = ?, reference = ?, number = ?, title = ?, short_title = ?, status = ?, lead_organisation_id = ?,
 		other_actors_government = ?, other_actors_civil = ?, value_access_info = ?, value_civic_participation = ?, value_accountability = ?, value_technology = ?,
 		problem = ?, description = ?, contribution = ?, relevance = ?, additional_info = ?, start_date = ?, end_date = ?, contacts = ?, url = ?, updated_at = ?
 		WHERE id = ?`, append(commitmentArgs(in), db.Now(), id)...))
@@ -306,7 +253,7 @@ func (Store) SetOverride(ctx context.Context, q db.Q, id int64, v *float64, reas
 	if v != nil {
 		arg = *v
 	}
-	return affected(q.Exec(ctx, "UPDATE commitments SET progress_override = ?, progress_override_reason = ?, updated_at = ? WHERE id = ?", arg, reason, db.Now(), id))
+	return db.Affected(q.Exec(ctx, "UPDATE commitments SET progress_override = ?, progress_override_reason = ?, updated_at = ? WHERE id = ?", arg, reason, db.Now(), id))
 }
 
 // replaceRefs makes table hold exactly ids for the commitment.
@@ -341,8 +288,8 @@ func (Store) SetRelations(ctx context.Context, q db.Q, id int64, in CommitmentIn
 // refsQuery returns (commitment ID, ref) pairs for the commitments in ids.
 func refsQuery(ctx context.Context, q db.Q, query string, ids []int64) (map[int64][]Ref, error) {
 	out := map[int64][]Ref{}
-	err := inBatches(ids, func(args []any, ph string) error {
-		return queryEach(ctx, q, strings.Replace(query, "(?)", "("+ph+")", 1), args, func(rows *sql.Rows) error {
+	err := db.InBatches(ids, func(args []any, ph string) error {
+		return db.Each(ctx, q, strings.Replace(query, "(?)", "("+ph+")", 1), args, func(rows *sql.Rows) error {
 			var cid int64
 			var r Ref
 			if err := rows.Scan(&cid, &r.ID, &r.Name); err != nil {
@@ -439,8 +386,8 @@ func (Store) Milestone(ctx context.Context, q db.Q, id int64) (Milestone, error)
 // MilestonesOf loads the milestones of the commitments in ids, in order.
 func (Store) MilestonesOf(ctx context.Context, q db.Q, ids []int64) (map[int64][]Milestone, error) {
 	out := map[int64][]Milestone{}
-	err := inBatches(ids, func(args []any, ph string) error {
-		return queryEach(ctx, q, "SELECT "+milestoneColumns+" FROM milestones WHERE commitment_id IN ("+ph+") ORDER BY commitment_id, position, id", args,
+	err := db.InBatches(ids, func(args []any, ph string) error {
+		return db.Each(ctx, q, "SELECT "+milestoneColumns+" FROM milestones WHERE commitment_id IN ("+ph+") ORDER BY commitment_id, position, id", args,
 			func(rows *sql.Rows) error {
 				m, err := scanMilestone(rows)
 				out[m.CommitmentID] = append(out[m.CommitmentID], m)
@@ -470,19 +417,19 @@ func (Store) InsertMilestone(ctx context.Context, q db.Q, commitmentID int64, in
 
 // UpdateMilestone saves a milestone.
 func (Store) UpdateMilestone(ctx context.Context, q db.Q, id int64, in MilestoneInput) error {
-	return affected(q.Exec(ctx, `UPDATE milestones SET activity = ?, deliverable = ?, start_date = ?, end_date = ?, status = ?, progress = ?, weight = ?, evidence = ?, updated_at = ?
+	return db.Affected(q.Exec(ctx, `UPDATE milestones SET activity = ?, deliverable = ?, start_date = ?, end_date = ?, status = ?, progress = ?, weight = ?, evidence = ?, updated_at = ?
 		WHERE id = ?`, in.Activity, in.Deliverable, nullDate(in.Start), nullDate(in.End), in.Status, in.Progress, weightArg(in.Weight), strings.Join(in.Evidence, "\n"), db.Now(), id))
 }
 
 // SetMilestoneProgress sets progress and/or status from a progress update.
 func (Store) SetMilestoneProgress(ctx context.Context, q db.Q, id int64, progress *int, status string) error {
 	if progress != nil {
-		if err := affected(q.Exec(ctx, "UPDATE milestones SET progress = ?, updated_at = ? WHERE id = ?", *progress, db.Now(), id)); err != nil {
+		if err := db.Affected(q.Exec(ctx, "UPDATE milestones SET progress = ?, updated_at = ? WHERE id = ?", *progress, db.Now(), id)); err != nil {
 			return err
 		}
 	}
 	if status != "" {
-		return affected(q.Exec(ctx, "UPDATE milestones SET status = ?, updated_at = ? WHERE id = ?", status, db.Now(), id))
+		return db.Affected(q.Exec(ctx, "UPDATE milestones SET status = ?, updated_at = ? WHERE id = ?", status, db.Now(), id))
 	}
 	return nil
 }
@@ -534,7 +481,7 @@ func (Store) Updates(ctx context.Context, q db.Q, planID, commitmentID int64, li
 		limit = 1000
 	}
 	var out []Update
-	err := queryEach(ctx, q, "SELECT "+updateColumns+" FROM progress_updates u JOIN commitments c ON c.id = u.commitment_id WHERE "+cond+
+	err := db.Each(ctx, q, "SELECT "+updateColumns+" FROM progress_updates u JOIN commitments c ON c.id = u.commitment_id WHERE "+cond+
 		" ORDER BY u.reported_on DESC, u.id DESC LIMIT ?", []any{arg, limit}, func(rows *sql.Rows) error {
 		x, err := scanUpdate(rows)
 		out = append(out, x)
@@ -592,8 +539,8 @@ func (Store) InsertAssessment(ctx context.Context, q db.Q, commitmentID, assesso
 // AssessmentsOf loads the assessments of the commitments in ids, oldest first.
 func (Store) AssessmentsOf(ctx context.Context, q db.Q, ids []int64) (map[int64][]Assessment, error) {
 	out := map[int64][]Assessment{}
-	err := inBatches(ids, func(args []any, ph string) error {
-		return queryEach(ctx, q, "SELECT "+assessmentColumns+" FROM assessments WHERE commitment_id IN ("+ph+") ORDER BY assessed_on, id", args,
+	err := db.InBatches(ids, func(args []any, ph string) error {
+		return db.Each(ctx, q, "SELECT "+assessmentColumns+" FROM assessments WHERE commitment_id IN ("+ph+") ORDER BY assessed_on, id", args,
 			func(rows *sql.Rows) error {
 				a, err := scanAssessment(rows)
 				out[a.CommitmentID] = append(out[a.CommitmentID], a)

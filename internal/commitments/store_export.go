@@ -23,7 +23,7 @@ func (v Visibility) cond() (string, []any) {
 	for i, id := range v.VisibleOrgs {
 		args[i] = id
 	}
-	return "(p.status <> 'draft' OR p.organisation_id IN (" + placeholders(len(v.VisibleOrgs)) + "))", args
+	return "(p.status <> 'draft' OR p.organisation_id IN (" + db.Placeholders(len(v.VisibleOrgs)) + "))", args
 }
 
 // MilestoneRow is a milestone with its commitment's reference, for lists and exports.
@@ -62,7 +62,7 @@ func pageWhere(v Visibility, planID, after int64, idCol string) (string, []any) 
 func (Store) MilestonesPage(ctx context.Context, q db.Q, v Visibility, planID, after int64, limit int) ([]MilestoneRow, error) {
 	where, args := pageWhere(v, planID, after, "m.id")
 	var out []MilestoneRow
-	err := queryEach(ctx, q, "SELECT "+milestoneColumns+", reference FROM (SELECT m.*, c.reference FROM milestones m JOIN commitments c ON c.id = m.commitment_id"+
+	err := db.Each(ctx, q, "SELECT "+milestoneColumns+", reference FROM (SELECT m.*, c.reference FROM milestones m JOIN commitments c ON c.id = m.commitment_id"+
 		" JOIN action_plans p ON p.id = c.plan_id"+where+" ORDER BY m.id LIMIT ?) x ORDER BY id", append(args, limit), func(rows *sql.Rows) error {
 		var m MilestoneRow
 		var err error
@@ -77,7 +77,7 @@ func (Store) MilestonesPage(ctx context.Context, q db.Q, v Visibility, planID, a
 func (Store) AssessmentsPage(ctx context.Context, q db.Q, v Visibility, planID, after int64, limit int) ([]AssessmentRow, error) {
 	where, args := pageWhere(v, planID, after, "a.id")
 	var out []AssessmentRow
-	err := queryEach(ctx, q, "SELECT "+assessmentColumns+", reference FROM (SELECT a.*, c.reference FROM assessments a JOIN commitments c ON c.id = a.commitment_id"+
+	err := db.Each(ctx, q, "SELECT "+assessmentColumns+", reference FROM (SELECT a.*, c.reference FROM assessments a JOIN commitments c ON c.id = a.commitment_id"+
 		" JOIN action_plans p ON p.id = c.plan_id"+where+" ORDER BY a.id LIMIT ?) x ORDER BY id", append(args, limit), func(rows *sql.Rows) error {
 		var a AssessmentRow
 		var err error
@@ -100,8 +100,8 @@ func (s scanTail) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.ta
 // milestones of the commitments in ids, in order: lists show progress without milestones.
 func (Store) MilestoneProgressOf(ctx context.Context, q db.Q, ids []int64) (map[int64][]Milestone, error) {
 	out := map[int64][]Milestone{}
-	err := inBatches(ids, func(args []any, ph string) error {
-		return queryEach(ctx, q, "SELECT id, commitment_id, status, progress, weight FROM milestones WHERE commitment_id IN ("+ph+") ORDER BY commitment_id, position, id", args,
+	err := db.InBatches(ids, func(args []any, ph string) error {
+		return db.Each(ctx, q, "SELECT id, commitment_id, status, progress, weight FROM milestones WHERE commitment_id IN ("+ph+") ORDER BY commitment_id, position, id", args,
 			func(rows *sql.Rows) error {
 				var m Milestone
 				var w sql.NullFloat64

@@ -19,7 +19,7 @@ func (Store) CommitmentsByRefs(ctx context.Context, q db.Q, refs []string) ([]Co
 		if len(batch) == 0 {
 			return nil
 		}
-		err := queryEach(ctx, q, "SELECT "+commitmentColumns+commitmentFrom+" WHERE upper(c.reference) IN ("+placeholders(len(batch))+")", batch,
+		err := db.Each(ctx, q, "SELECT "+commitmentColumns+commitmentFrom+" WHERE upper(c.reference) IN ("+db.Placeholders(len(batch))+")", batch,
 			func(rows *sql.Rows) error {
 				c, err := scanCommitment(rows)
 				out = append(out, c)
@@ -69,7 +69,7 @@ type NamedRecord struct {
 // institutions up among them without a query per name).
 func (Store) OrgNames(ctx context.Context, q db.Q) ([]NamedRecord, error) {
 	var out []NamedRecord
-	err := queryEach(ctx, q, "SELECT id, name, short_name, archived_at IS NOT NULL FROM organisations ORDER BY id", nil, func(rows *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT id, name, short_name, archived_at IS NOT NULL FROM organisations ORDER BY id", nil, func(rows *sql.Rows) error {
 		var r NamedRecord
 		err := rows.Scan(&r.ID, &r.Name, &r.ShortName, &r.Archived)
 		out = append(out, r)
@@ -81,7 +81,7 @@ func (Store) OrgNames(ctx context.Context, q db.Q) ([]NamedRecord, error) {
 // TagNames lists the tags of scheme, by ID.
 func (Store) TagNames(ctx context.Context, q db.Q, scheme string) ([]NamedRecord, error) {
 	var out []NamedRecord
-	err := queryEach(ctx, q, "SELECT id, name, archived_at IS NOT NULL FROM tags WHERE scheme = ? ORDER BY id", []any{scheme}, func(rows *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT id, name, archived_at IS NOT NULL FROM tags WHERE scheme = ? ORDER BY id", []any{scheme}, func(rows *sql.Rows) error {
 		var r NamedRecord
 		err := rows.Scan(&r.ID, &r.Name, &r.Archived)
 		out = append(out, r)
@@ -111,11 +111,11 @@ func (Store) InsertCommitments(ctx context.Context, q db.Q, ins []CommitmentInpu
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(24) + ")")
+			b.WriteString("(" + db.Placeholders(24) + ")")
 			args = append(append(args, commitmentArgs(in)...), now, now)
 		}
 		b.WriteString(" RETURNING id, reference")
-		err := queryEach(ctx, q, b.String(), args, func(rows *sql.Rows) error {
+		err := db.Each(ctx, q, b.String(), args, func(rows *sql.Rows) error {
 			var id int64
 			var ref string
 			err := rows.Scan(&id, &ref)
@@ -164,7 +164,7 @@ func (Store) InsertAssessments(ctx context.Context, q db.Q, assessor string, rev
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(21) + ")")
+			b.WriteString("(" + db.Placeholders(21) + ")")
 			in := rv.in
 			var ver any
 			if in.Verifiable != nil {
@@ -176,7 +176,7 @@ func (Store) InsertAssessments(ctx context.Context, q db.Q, assessor string, rev
 				in.OTG.Accountability, in.OTG.Technology, in.Summary, in.Source, now)
 		}
 		b.WriteString(" RETURNING id, commitment_id")
-		err := queryEach(ctx, q, b.String(), args, func(rows *sql.Rows) error {
+		err := db.Each(ctx, q, b.String(), args, func(rows *sql.Rows) error {
 			var id, cid int64
 			err := rows.Scan(&id, &cid)
 			ids[cid] = id

@@ -392,7 +392,7 @@ func (Store) InsertLink(ctx context.Context, q db.Q, in LinkInput, createdBy int
 
 // DeleteLink removes a link.
 func (Store) DeleteLink(ctx context.Context, q db.Q, id int64) error {
-	return rowsAffected(q.Exec(ctx, "DELETE FROM links WHERE id = ?", id))
+	return db.Affected(q.Exec(ctx, "DELETE FROM links WHERE id = ?", id))
 }
 
 // ---- service ----

@@ -113,8 +113,6 @@ type MemberInput struct {
 
 const personColumns = `u.id, u.email, u.name, u.is_admin, u.password_hash <> '', u.oidc_subject <> '', u.created_at, u.updated_at, u.disabled_at IS NOT NULL`
 
-func peopleQMarks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
-
 // People lists accounts (never their password hashes) by name, or by ID when paging.
 func (Store) People(ctx context.Context, q db.Q, f PeopleFilter) ([]Person, error) {
 	var w where
@@ -126,7 +124,7 @@ func (Store) People(ctx context.Context, q db.Q, f PeopleFilter) ([]Person, erro
 		for i, o := range f.OrgIDs {
 			args[i] = o
 		}
-		w.add("u.id IN (SELECT user_id FROM memberships WHERE organisation_id IN ("+peopleQMarks(len(args))+"))", args...)
+		w.add("u.id IN (SELECT user_id FROM memberships WHERE organisation_id IN ("+db.Placeholders(len(args))+"))", args...)
 	}
 	if f.Text != "" {
 		w.add(`(lower(u.name) LIKE ? ESCAPE '\' OR lower(u.email) LIKE ? ESCAPE '\')`, like(f.Text), like(f.Text))
@@ -167,7 +165,7 @@ func (Store) MembershipsOfPeople(ctx context.Context, q db.Q, userIDs []int64) (
 		for i, u := range batch {
 			args[i] = u
 		}
-		rows, err := q.Query(ctx, "SELECT "+memberColumns+memberFrom+" WHERE m.user_id IN ("+peopleQMarks(len(args))+") ORDER BY lower(o.name)", args...)
+		rows, err := q.Query(ctx, "SELECT "+memberColumns+memberFrom+" WHERE m.user_id IN ("+db.Placeholders(len(args))+") ORDER BY lower(o.name)", args...)
 		if err != nil {
 			return nil, err
 		}

@@ -128,15 +128,6 @@ func dedupeIDs(ids []int64) []int64 {
 	return out
 }
 
-// sqlIn returns "?,?,…" with one placeholder per ID, and the IDs as arguments.
-func sqlIn(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
-}
-
 // placeWithin is the condition "column names placeID or a place within it", for filters.
 const placeWithin = `IN (WITH RECURSIVE within(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT pw.id FROM places pw JOIN within ON pw.parent_id = within.id) SELECT id FROM within)`
 
@@ -253,7 +244,7 @@ func (Store) InsertPlace(ctx context.Context, q db.Q, in PlaceInput) (int64, err
 
 // UpdatePlace saves a place.
 func (Store) UpdatePlace(ctx context.Context, q db.Q, id int64, in PlaceInput) error {
-	return rowsAffected(q.Exec(ctx, `UPDATE places SET name = ?, kind = ?, code = ?, parent_id = ?, description = ?, updated_at = ? WHERE id = ?`,
+	return db.Affected(q.Exec(ctx, `UPDATE places SET name = ?, kind = ?, code = ?, parent_id = ?, description = ?, updated_at = ? WHERE id = ?`,
 		in.Name, in.Kind, in.Code, nullID(in.ParentID), in.Description, db.Now(), id))
 }
 
@@ -274,7 +265,7 @@ func (Store) linkedPlaces(ctx context.Context, q db.Q, table, col string, ids []
 	default:
 		panic("directory: linkedPlaces on " + table)
 	}
-	ph, args := sqlIn(ids)
+	ph, args := db.In(ids)
 	rows, err := q.Query(ctx, "SELECT x."+col+", pl.id, pl.name, pl.kind, pl.archived_at IS NOT NULL FROM "+table+" x JOIN places pl ON pl.id = x.place_id WHERE x."+col+" IN ("+ph+") ORDER BY lower(pl.name), pl.id", args...)
 	if err != nil {
 		return nil, err

@@ -185,7 +185,7 @@ func (st Store) ProgramsAt(ctx context.Context, q db.Q, placeIDs []int64, f List
 	if len(placeIDs) == 0 {
 		return nil, nil
 	}
-	ph, args := sqlIn(placeIDs)
+	ph, args := db.In(placeIDs)
 	var w where
 	w.add("EXISTS (SELECT 1 FROM program_places ppl WHERE ppl.program_id = p.id AND ppl.place_id IN ("+ph+"))", args...)
 	return st.programs(ctx, q, f, w)
@@ -242,7 +242,7 @@ func (st Store) fillPrograms(ctx context.Context, q db.Q, list []Program) error 
 	for i, p := range list {
 		ids[i] = p.ID
 	}
-	ph, args := sqlIn(ids)
+	ph, args := db.In(ids)
 	rows, err := q.Query(ctx, `SELECT pp.program_id, o.id, o.name, o.archived_at IS NOT NULL FROM program_partners pp
 		JOIN organisations o ON o.id = pp.organisation_id WHERE pp.program_id IN (`+ph+`) ORDER BY lower(o.name), o.id`, args...)
 	if err != nil {
@@ -289,7 +289,7 @@ func (Store) InsertProgram(ctx context.Context, q db.Q, in ProgramInput) (int64,
 // UpdateProgram saves a program (without its partners and places).
 func (Store) UpdateProgram(ctx context.Context, q db.Q, id int64, in ProgramInput) error {
 	start, end := in.dates()
-	return rowsAffected(q.Exec(ctx, `UPDATE programs SET name = ?, description = ?, lead_organisation_id = ?, start_date = ?, end_date = ?, website = ?, updated_at = ?
+	return db.Affected(q.Exec(ctx, `UPDATE programs SET name = ?, description = ?, lead_organisation_id = ?, start_date = ?, end_date = ?, website = ?, updated_at = ?
 		WHERE id = ?`, in.Name, in.Description, in.LeadOrgID, nullTime(start), nullTime(end), in.Website, db.Now(), id))
 }
 

@@ -138,7 +138,7 @@ func (st Store) ServicesAt(ctx context.Context, q db.Q, placeIDs []int64, f List
 	if len(placeIDs) == 0 {
 		return nil, nil
 	}
-	ph, args := sqlIn(placeIDs)
+	ph, args := db.In(placeIDs)
 	var w where
 	w.add("EXISTS (SELECT 1 FROM service_places sp WHERE sp.service_id = s.id AND sp.place_id IN ("+ph+"))", args...)
 	return st.publicServices(ctx, q, f, w)
@@ -198,7 +198,7 @@ func (st Store) fillServices(ctx context.Context, q db.Q, list []PublicService) 
 	for i, s := range list {
 		ids[i] = s.ID
 	}
-	ph, args := sqlIn(ids)
+	ph, args := db.In(ids)
 	rows, err := q.Query(ctx, "SELECT service_id, channel FROM service_channels WHERE service_id IN ("+ph+")", args...)
 	if err != nil {
 		return err
@@ -243,7 +243,7 @@ func (Store) InsertService(ctx context.Context, q db.Q, in ServiceInput) (int64,
 
 // UpdateService saves a service (without its channels and places).
 func (Store) UpdateService(ctx context.Context, q db.Q, id int64, in ServiceInput) error {
-	return rowsAffected(q.Exec(ctx, `UPDATE services SET organisation_id = ?, name = ?, description = ?, updated_at = ? WHERE id = ?`,
+	return db.Affected(q.Exec(ctx, `UPDATE services SET organisation_id = ?, name = ?, description = ?, updated_at = ? WHERE id = ?`,
 		in.OrgID, in.Name, in.Description, db.Now(), id))
 }
 

@@ -73,21 +73,6 @@ func archivedAt(archive bool) any {
 	return nil
 }
 
-// rowsAffected turns "no row changed" into ErrNotFound.
-func rowsAffected(res sql.Result, err error) error {
-	if err != nil {
-		return db.MapError(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
-}
-
 const orgColumns = `o.id, o.name, o.short_name, o.type, o.jurisdiction, COALESCE(o.parent_id, 0), COALESCE(p.name, ''),
 	o.description, o.website, o.created_at, o.updated_at, o.archived_at IS NOT NULL`
 
@@ -161,7 +146,7 @@ func (Store) InsertOrg(ctx context.Context, q db.Q, in OrgInput) (int64, error) 
 
 // UpdateOrg saves an organisation.
 func (Store) UpdateOrg(ctx context.Context, q db.Q, id int64, in OrgInput) error {
-	return rowsAffected(q.Exec(ctx, `UPDATE organisations SET name = ?, short_name = ?, type = ?, jurisdiction = ?, parent_id = ?, description = ?, website = ?, updated_at = ?
+	return db.Affected(q.Exec(ctx, `UPDATE organisations SET name = ?, short_name = ?, type = ?, jurisdiction = ?, parent_id = ?, description = ?, website = ?, updated_at = ?
 		WHERE id = ?`, in.Name, in.ShortName, in.Type, in.Jurisdiction, nullID(in.ParentID), in.Description, in.Website, db.Now(), id))
 }
 
@@ -172,7 +157,7 @@ func (Store) SetArchived(ctx context.Context, q db.Q, table string, id int64, ar
 	default:
 		panic("directory: SetArchived on " + table)
 	}
-	return rowsAffected(q.Exec(ctx, "UPDATE "+table+" SET archived_at = ?, updated_at = ? WHERE id = ?", archivedAt(archive), db.Now(), id))
+	return db.Affected(q.Exec(ctx, "UPDATE "+table+" SET archived_at = ?, updated_at = ? WHERE id = ?", archivedAt(archive), db.Now(), id))
 }
 
 // IsAncestorOrg reports whether anc is id or one of its ancestors (to refuse cycles).
@@ -264,7 +249,7 @@ func (Store) SetMembership(ctx context.Context, q db.Q, userID, orgID int64, rol
 
 // RemoveMembership removes a person from an organisation.
 func (Store) RemoveMembership(ctx context.Context, q db.Q, userID, orgID int64) error {
-	return rowsAffected(q.Exec(ctx, "DELETE FROM memberships WHERE user_id = ? AND organisation_id = ?", userID, orgID))
+	return db.Affected(q.Exec(ctx, "DELETE FROM memberships WHERE user_id = ? AND organisation_id = ?", userID, orgID))
 }
 
 // Counts is how many live records of each kind the directory holds.

@@ -214,7 +214,7 @@ func (Store) InsertTag(ctx context.Context, q db.Q, in TagInput) (int64, error) 
 
 // UpdateTag saves a tag.
 func (Store) UpdateTag(ctx context.Context, q db.Q, id int64, in TagInput) error {
-	return rowsAffected(q.Exec(ctx, `UPDATE tags SET scheme = ?, name = ?, parent_id = ?, description = ?, updated_at = ? WHERE id = ?`,
+	return db.Affected(q.Exec(ctx, `UPDATE tags SET scheme = ?, name = ?, parent_id = ?, description = ?, updated_at = ? WHERE id = ?`,
 		in.Scheme, in.Name, nullID(in.ParentID), in.Description, db.Now(), id))
 }
 

@@ -179,41 +179,6 @@ func nullableDate(t time.Time) any {
 	return calendarDate(t)
 }
 
-func assessmentRows(ctx context.Context, q db.Q, query string, args []any, scan func(rows *sql.Rows) error) error {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-func oneRowAffected(res sql.Result, err error) error {
-	if err != nil {
-		return db.MapError(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
-}
-
-func assessmentMarks(n int) string {
-	if n == 0 {
-		return "NULL"
-	}
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
 // Assessment loads one assessment.
 func (Store) Assessment(ctx context.Context, q db.Q, id int64) (Assessment, error) {
 	return scanAssessment(q.QueryRow(ctx, "SELECT "+assessmentColumns+assessmentFrom+" WHERE a.id = ?", id))
@@ -237,7 +202,7 @@ func (Store) Assessments(ctx context.Context, q db.Q, f AssessmentFilter) ([]Ass
 	var conds []string
 	var args []any
 	if !f.All {
-		vis := []string{"a.organisation_id IN (" + assessmentMarks(len(f.Orgs)) + ")"}
+		vis := []string{"a.organisation_id IN (" + db.Placeholders(len(f.Orgs)) + ")"}
 		for _, o := range f.Orgs {
 			args = append(args, o)
 		}
@@ -269,7 +234,7 @@ func (Store) Assessments(ctx context.Context, q db.Q, f AssessmentFilter) ([]Ass
 		f.Limit = 1000
 	}
 	var out []Assessment
-	err := assessmentRows(ctx, q, "SELECT "+assessmentColumns+assessmentFrom+where+order+" LIMIT ?", append(args, f.Limit),
+	err := db.Each(ctx, q, "SELECT "+assessmentColumns+assessmentFrom+where+order+" LIMIT ?", append(args, f.Limit),
 		func(rows *sql.Rows) error {
 			a, err := scanAssessment(rows)
 			out = append(out, a)
@@ -296,19 +261,19 @@ func (Store) SetStatus(ctx context.Context, q db.Q, id int64, from, to string, n
 	if to == StatusClosed {
 		closed = now
 	}
-	return oneRowAffected(q.Exec(ctx, "UPDATE maturity_assessments SET status = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = ?", to, closed, now, id, from))
+	return db.Affected(q.Exec(ctx, "UPDATE maturity_assessments SET status = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = ?", to, closed, now, id, from))
 }
 
 // SetBenchmarkOptIn records the organisation's choice for the assessment.
 func (Store) SetBenchmarkOptIn(ctx context.Context, q db.Q, id int64, in bool, now time.Time) error {
-	return oneRowAffected(q.Exec(ctx, "UPDATE maturity_assessments SET benchmark_optin = ?, updated_at = ? WHERE id = ?", in, now, id))
+	return db.Affected(q.Exec(ctx, "UPDATE maturity_assessments SET benchmark_optin = ?, updated_at = ? WHERE id = ?", in, now, id))
 }
 
 // TouchIn marks the assessment changed, provided it is (still) in status: a change checked
 // against the status before its transaction cannot slip past a status change made meanwhile
 // (on PostgreSQL the row stays locked until commit). ErrNotFound otherwise.
 func (Store) TouchIn(ctx context.Context, q db.Q, id int64, status string, now time.Time) error {
-	return oneRowAffected(q.Exec(ctx, "UPDATE maturity_assessments SET updated_at = ? WHERE id = ? AND status = ?", now, id, status))
+	return db.Affected(q.Exec(ctx, "UPDATE maturity_assessments SET updated_at = ? WHERE id = ? AND status = ?", now, id, status))
 }
 
 // Previous finds the last closed assessment of the same organisation against the same
@@ -326,7 +291,7 @@ func (Store) Previous(ctx context.Context, q db.Q, a Assessment) (Assessment, er
 // Respondents lists the people invited to answer, with how many items each has answered.
 func (Store) Respondents(ctx context.Context, q db.Q, assessmentID int64) ([]Respondent, error) {
 	var out []Respondent
-	err := assessmentRows(ctx, q, `SELECT r.user_id, u.name, u.email, r.invited_at, r.submitted_at,
+	err := db.Each(ctx, q, `SELECT r.user_id, u.name, u.email, r.invited_at, r.submitted_at,
 			(SELECT COUNT(*) FROM maturity_answers x WHERE x.assessment_id = r.assessment_id AND x.user_id = r.user_id AND x.current_choice <> '')
 		FROM maturity_respondents r JOIN users u ON u.id = r.user_id
 		WHERE r.assessment_id = ? ORDER BY lower(u.name), u.id`, []any{assessmentID}, func(rows *sql.Rows) error {
@@ -381,7 +346,7 @@ func (Store) RemoveRespondent(ctx context.Context, q db.Q, assessmentID, userID 
 	if _, err := q.Exec(ctx, "DELETE FROM maturity_answers WHERE assessment_id = ? AND user_id = ?", assessmentID, userID); err != nil {
 		return err
 	}
-	return oneRowAffected(q.Exec(ctx, "DELETE FROM maturity_respondents WHERE assessment_id = ? AND user_id = ?", assessmentID, userID))
+	return db.Affected(q.Exec(ctx, "DELETE FROM maturity_respondents WHERE assessment_id = ? AND user_id = ?", assessmentID, userID))
 }
 
 // SetSubmitted marks a respondent's answers done (at now) or reopens them (zero now).
@@ -390,7 +355,7 @@ func (Store) SetSubmitted(ctx context.Context, q db.Q, assessmentID, userID int6
 	if !now.IsZero() {
 		at = now
 	}
-	return oneRowAffected(q.Exec(ctx, "UPDATE maturity_respondents SET submitted_at = ? WHERE assessment_id = ? AND user_id = ?", at, assessmentID, userID))
+	return db.Affected(q.Exec(ctx, "UPDATE maturity_respondents SET submitted_at = ? WHERE assessment_id = ? AND user_id = ?", at, assessmentID, userID))
 }
 
 func joinAnswerLinks(ls []string) string { return strings.Join(ls, "\n") }
@@ -408,7 +373,7 @@ func splitAnswerLinks(s string) []string {
 // Answers loads one respondent's answers by item key.
 func (Store) Answers(ctx context.Context, q db.Q, assessmentID, userID int64) (map[string]Answer, error) {
 	out := map[string]Answer{}
-	err := assessmentRows(ctx, q, `SELECT item_key, user_id, current_choice, target_choice, evidence, links, needs_improvement, updated_at
+	err := db.Each(ctx, q, `SELECT item_key, user_id, current_choice, target_choice, evidence, links, needs_improvement, updated_at
 		FROM maturity_answers WHERE assessment_id = ? AND user_id = ?`, []any{assessmentID, userID}, func(rows *sql.Rows) error {
 		a, err := scanAnswer(rows)
 		out[a.ItemKey] = a
@@ -429,7 +394,7 @@ func scanAnswer(rows *sql.Rows) (Answer, error) {
 // RespondentAnswers loads every respondent's answers: user ID → item key → answer.
 func (Store) RespondentAnswers(ctx context.Context, q db.Q, assessmentID int64) (map[int64]map[string]Answer, error) {
 	out := map[int64]map[string]Answer{}
-	err := assessmentRows(ctx, q, `SELECT item_key, user_id, current_choice, target_choice, evidence, links, needs_improvement, updated_at
+	err := db.Each(ctx, q, `SELECT item_key, user_id, current_choice, target_choice, evidence, links, needs_improvement, updated_at
 		FROM maturity_answers WHERE assessment_id = ?`, []any{assessmentID}, func(rows *sql.Rows) error {
 		a, err := scanAnswer(rows)
 		if err != nil {
@@ -464,7 +429,7 @@ func (Store) DeleteAnswer(ctx context.Context, q db.Q, assessmentID, userID int6
 // AgreedAnswers loads the facilitator's agreed answers by item key (UserID holds who decided).
 func (Store) AgreedAnswers(ctx context.Context, q db.Q, assessmentID int64) (map[string]Answer, error) {
 	out := map[string]Answer{}
-	err := assessmentRows(ctx, q, `SELECT item_key, COALESCE(decided_by, 0), current_choice, target_choice, needs_improvement, reason, decided_at
+	err := db.Each(ctx, q, `SELECT item_key, COALESCE(decided_by, 0), current_choice, target_choice, needs_improvement, reason, decided_at
 		FROM maturity_agreed WHERE assessment_id = ?`, []any{assessmentID}, func(rows *sql.Rows) error {
 		var a Answer
 		if err := rows.Scan(&a.ItemKey, &a.UserID, &a.Current, &a.Target, &a.NeedsImprovement, &a.Reason, &a.UpdatedAt); err != nil {
@@ -492,7 +457,7 @@ func (Store) SaveAgreed(ctx context.Context, q db.Q, assessmentID int64, a Answe
 // were invited to.
 func (Store) MyRespondents(ctx context.Context, q db.Q, userID int64) (map[int64]Respondent, error) {
 	out := map[int64]Respondent{}
-	err := assessmentRows(ctx, q, `SELECT r.assessment_id, r.invited_at, r.submitted_at,
+	err := db.Each(ctx, q, `SELECT r.assessment_id, r.invited_at, r.submitted_at,
 			(SELECT COUNT(*) FROM maturity_answers x WHERE x.assessment_id = r.assessment_id AND x.user_id = r.user_id AND x.current_choice <> '')
 		FROM maturity_respondents r WHERE r.user_id = ?`, []any{userID}, func(rows *sql.Rows) error {
 		var id int64

@@ -183,7 +183,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		// Claim the link: of two requests racing with one link, one wins.
 		res, err := tx.Exec(ctx, "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", now, HashToken(token), now)
-		if err := affected(res, err); errors.Is(err, db.ErrNotFound) {
+		if err := db.Affected(res, err); errors.Is(err, db.ErrNotFound) {
 			return ErrResetInvalid
 		} else if err != nil {
 			return err

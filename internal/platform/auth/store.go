@@ -87,19 +87,19 @@ func InsertUser(ctx context.Context, q db.Q, u User) (int64, error) {
 func UpdateUser(ctx context.Context, q db.Q, u User) error {
 	res, err := q.Exec(ctx, `UPDATE users SET email = ?, name = ?, is_admin = ?, disabled_at = ?, updated_at = ? WHERE id = ?`,
 		strings.TrimSpace(u.Email), strings.TrimSpace(u.Name), u.IsAdmin, u.DisabledAt, db.Now(), u.ID)
-	return affected(res, err)
+	return db.Affected(res, err)
 }
 
 // SetPassword stores a new password hash.
 func SetPassword(ctx context.Context, q db.Q, userID int64, hash string) error {
 	res, err := q.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Now(), userID)
-	return affected(res, err)
+	return db.Affected(res, err)
 }
 
 // LinkOIDC records the OpenID Connect subject of an account.
 func LinkOIDC(ctx context.Context, q db.Q, userID int64, issuer, subject string) error {
 	res, err := q.Exec(ctx, `UPDATE users SET oidc_issuer = ?, oidc_subject = ?, updated_at = ? WHERE id = ?`, issuer, subject, db.Now(), userID)
-	return affected(res, err)
+	return db.Affected(res, err)
 }
 
 // CountUsers counts accounts.
@@ -107,20 +107,6 @@ func CountUsers(ctx context.Context, q db.Q) (int, error) {
 	var n int
 	err := q.QueryRow(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
 	return n, err
-}
-
-func affected(res sql.Result, err error) error {
-	if err != nil {
-		return db.MapError(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
 }
 
 // Session is a signed-in browser.

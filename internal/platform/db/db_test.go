@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -160,4 +161,39 @@ func TestBackupSQLite(t *testing.T) {
 	if err := d.Backup(context.Background(), out); err == nil {
 		t.Fatal("backup over an existing file")
 	}
+}
+
+func TestHelpers(t *testing.T) {
+	if got := db.Placeholders(0); got != "NULL" {
+		t.Errorf("Placeholders(0) = %q", got)
+	}
+	if ph, args := db.In([]int64{4, 5, 6}); ph != "?,?,?" || len(args) != 3 || args[2] != int64(6) {
+		t.Errorf("In: %q %v", ph, args)
+	}
+	ids := make([]int64, 1203)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	var sizes []int
+	_ = db.InBatches(ids, func(args []any, ph string) error {
+		sizes = append(sizes, len(args))
+		if strings.Count(ph, "?") != len(args) {
+			t.Errorf("placeholders %d for %d args", strings.Count(ph, "?"), len(args))
+		}
+		return nil
+	})
+	if len(sizes) != 3 || sizes[0] != 500 || sizes[2] != 203 {
+		t.Errorf("batches: %v", sizes)
+	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		err := db.Affected(d.Exec(ctx, "UPDATE users SET name = 'x' WHERE id = ?", 999))
+		if !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("Affected on no row: %v", err)
+		}
+		n := 0
+		if err := db.Each(ctx, d, "SELECT id FROM users WHERE id IN ("+db.Placeholders(0)+")", nil, func(*sql.Rows) error { n++; return nil }); err != nil || n != 0 {
+			t.Errorf("Each over an empty IN list: %v %d", err, n)
+		}
+	})
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -112,6 +114,15 @@ func (b *Browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.t.Fatalf("%s: %v (at %s)", what, err, b.Location())
 	}
+}
+
+// SetSession puts a session cookie for the server into the browser, as signing in would.
+func (b *Browser) SetSession(secret string) {
+	b.t.Helper()
+	b.run("set session", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.SetCookie, network.SetCookieParams{Name: "joinedup_session", Value: secret, URL: b.Base + "/"})
+		return err
+	}))
 }
 
 // Location is the current address.

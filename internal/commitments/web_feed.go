@@ -18,10 +18,9 @@ import (
 // Identifiers are tag URIs (RFC 4151) on the host the feed is served from, e.g.
 // "tag:ogp.example.gov.au,2026:update/12": they stay the same whatever the scheme or port, and
 // two installations never share one. Links are absolute, built from the request's Host; the
-// scheme is https when the request came over TLS, otherwise http. X-Forwarded-Proto is not
-// read: any client can send it, and this package is not told whether a trusted proxy is in
-// front. Behind a TLS-terminating proxy the links therefore say http (the proxy's redirect to
-// https takes readers on); the identifiers do not depend on the scheme.
+// scheme is https when the site is reached over HTTPS (the request came over TLS, or the server
+// runs with --tls behind a load balancer that terminates it); X-Forwarded-Proto is not read,
+// since any client can send it. The identifiers do not depend on the scheme.
 
 const feedLimit = 50
 
@@ -65,7 +64,7 @@ type atomEntry struct {
 // feedBase is the scheme and host of absolute links, and the host for tag URIs.
 func feedBase(r *http.Request) (base, host string) {
 	scheme := "http"
-	if r.TLS != nil {
+	if web.HTTPS(r) {
 		scheme = "https"
 	}
 	host = r.Host

@@ -17,6 +17,7 @@ import (
 	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/reqinfo"
 	"github.com/joinedup/joinedup/internal/platform/valid"
+	"github.com/joinedup/joinedup/internal/platform/web"
 )
 
 // RoleSource loads the roles a person holds, by organisation. The directory provides it.
@@ -405,13 +406,13 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 
 // SetSessionCookie sends the session cookie.
 func (s *Service) SetSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies || r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies || web.HTTPS(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Cfg.SessionTTL.Seconds())})
 }
 
 // ClearSessionCookie removes it.
 func ClearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: web.HTTPS(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
 func fieldErr(field, msg string) error { return valid.Errors{field: msg} }

@@ -18,7 +18,7 @@ const flashCookie = "joinedup_flash"
 func SetFlash(w http.ResponseWriter, r *http.Request, f Flash) {
 	b, _ := json.Marshal(f)
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
-		MaxAge: 60, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		MaxAge: 60, HttpOnly: true, Secure: HTTPS(r), SameSite: http.SameSiteLaxMode})
 }
 
 // TakeFlash reads and clears the flash message.
@@ -27,7 +27,7 @@ func TakeFlash(w http.ResponseWriter, r *http.Request) Flash {
 	if err != nil {
 		return Flash{}
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: HTTPS(r), SameSite: http.SameSiteLaxMode})
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil || len(b) > 2000 {
 		return Flash{}

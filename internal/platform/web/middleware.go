@@ -167,10 +167,22 @@ func csp(frameAncestors string) string {
 		"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors " + frameAncestors
 }
 
+type httpsKey struct{}
+
+// HTTPS reports whether the site is reached over HTTPS: the request came over TLS, or the
+// server was told (--tls) that its load balancer terminates TLS. Cookies are Secure and
+// absolute links use https when it is true.
+func HTTPS(r *http.Request) bool {
+	return r.TLS != nil || r.Context().Value(httpsKey{}) != nil
+}
+
 // Secure sets the security headers and limits request bodies.
 func Secure(tls bool) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tls {
+				r = r.WithContext(context.WithValue(r.Context(), httpsKey{}, true))
+			}
 			h := w.Header()
 			h.Set("Content-Security-Policy", csp("'none'"))
 			h.Set("X-Content-Type-Options", "nosniff")

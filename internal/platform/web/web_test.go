@@ -528,3 +528,22 @@ func TestPathID(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// TestSecureBehindLoadBalancer: with --tls the site is HTTPS even though the balancer speaks
+// plain HTTP to it, so the cookies it sets are Secure.
+func TestSecureBehindLoadBalancer(t *testing.T) {
+	for _, tls := range []bool{false, true} {
+		h := Secure(tls)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if HTTPS(r) != tls {
+				t.Errorf("tls=%v: HTTPS(r) = %v", tls, HTTPS(r))
+			}
+			SetFlash(w, r, Flash{Kind: "info", Message: "hello"})
+		}))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		cs := w.Result().Cookies()
+		if len(cs) != 1 || cs[0].Secure != tls {
+			t.Errorf("tls=%v: cookies %+v", tls, cs)
+		}
+	}
+}

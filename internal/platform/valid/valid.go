@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -145,6 +146,8 @@ func (c *Checker) Period(startField string, start time.Time, endField string, en
 	}
 }
 
+var dateShape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
 // ParseDate parses an optional YYYY-MM-DD date, adding a message on failure.
 func (c *Checker) ParseDate(field, s string) time.Time {
 	s = strings.TrimSpace(s)
@@ -153,7 +156,11 @@ func (c *Checker) ParseDate(field, s string) time.Time {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		c.Add(field, "Enter a date as YYYY-MM-DD, for example 2018-09-01.")
+		if dateShape.MatchString(s) {
+			c.Addf(field, "There is no date %s: check the day and the month.", s)
+		} else {
+			c.Add(field, "Enter a date as YYYY-MM-DD, for example 2018-09-01.")
+		}
 		return time.Time{}
 	}
 	if t.Year() < 1900 || t.Year() > 2200 {

@@ -239,3 +239,11 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+func TestImpossibleDate(t *testing.T) {
+	var c Checker
+	c.ParseDate("start", "2024-02-30")
+	if e, _ := As(c.Err()); !strings.Contains(e["start"], "no date 2024-02-30") {
+		t.Errorf("impossible date: %v", c.Err())
+	}
+}

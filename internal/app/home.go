@@ -8,7 +8,10 @@ import (
 )
 
 type homeData struct {
-	Counts directory.Counts
+	Counts      directory.Counts
+	Plans       int
+	Commitments int
+	Frameworks  int
 }
 
 func (a *App) home(w http.ResponseWriter, r *http.Request) error {
@@ -16,6 +19,15 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.Render.OK(w, r, "app/home", web.Page{Title: "Home", Data: homeData{Counts: counts}})
+	d := homeData{Counts: counts}
+	if d.Plans, d.Commitments, err = a.Commitments.Counts(r.Context()); err != nil {
+		return err
+	}
+	fws, err := a.Maturity.Frameworks(r.Context())
+	if err != nil {
+		return err
+	}
+	d.Frameworks = len(fws)
+	a.Render.OK(w, r, "app/home", web.Page{Title: "Home", Data: d})
 	return nil
 }

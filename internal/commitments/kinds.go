@@ -38,3 +38,11 @@ func (s *Service) registerKinds() {
 			Visible: canSeePlan(authz.From(ctx), Plan{OrgID: c.PlanOrgID, Status: c.PlanStatus}), Owners: owners}, nil
 	})
 }
+
+// Counts is how many published action plans and commitments there are, for the home page.
+func (s *Service) Counts(ctx context.Context) (plans, commitments int, err error) {
+	err = s.DB.QueryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM action_plans WHERE status <> 'draft'),
+		(SELECT COUNT(*) FROM commitments c JOIN action_plans p ON p.id = c.plan_id WHERE p.status <> 'draft')`).Scan(&plans, &commitments)
+	return plans, commitments, err
+}

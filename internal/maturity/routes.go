@@ -20,7 +20,7 @@ func (h *Web) Routes(rt *web.Router) error {
 	if err := h.Render.Add("maturity", templates, "templates"); err != nil {
 		return err
 	}
-	h.Render.AddNav(web.NavItem{Label: "Self-assessment", URL: "/assessments", Access: web.SignedIn})
+	h.Render.AddNav(web.NavItem{Label: "Frameworks", URL: "/frameworks"}, web.NavItem{Label: "Self-assessment", URL: "/assessments", Access: web.SignedIn})
 	h.frameworkRoutes(rt)
 	h.assessmentRoutes(rt)
 	h.resultRoutes(rt)

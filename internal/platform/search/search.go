@@ -179,16 +179,13 @@ func newMatch(dialect db.Dialect, p authz.Principal, terms, kinds []string) matc
 		if len(orgs) == 0 {
 			conds = append(conds, "d.public")
 		} else {
-			ph := strings.Repeat("?,", len(orgs))
-			conds = append(conds, "(d.public OR d.org_id IN ("+ph[:len(ph)-1]+"))")
-			for _, o := range orgs {
-				m.args = append(m.args, o)
-			}
+			ph, args := db.In(orgs)
+			conds = append(conds, "(d.public OR d.org_id IN ("+ph+"))")
+			m.args = append(m.args, args...)
 		}
 	}
 	if len(kinds) > 0 {
-		ph := strings.Repeat("?,", len(kinds))
-		conds = append(conds, "d.kind IN ("+ph[:len(ph)-1]+")")
+		conds = append(conds, "d.kind IN ("+db.Placeholders(len(kinds))+")")
 		for _, k := range kinds {
 			m.args = append(m.args, k)
 		}

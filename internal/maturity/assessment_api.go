@@ -1,6 +1,7 @@
 package maturity
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -110,17 +111,17 @@ func (h *Web) assessmentAPIRoutes(rt *web.Router) {
 	rt.API("DELETE", base+"/{id}/respondents/{user_id}", web.SignedIn, assessmentTag, "Withdraw an invitation and the answers given under it (facilitator, while open)",
 		h.apiRespondentRemove)
 	rt.API("GET", base+"/{id}/answers", web.SignedIn, assessmentTag, "Get your own answers (respondents)",
-		h.apiAnswersGet, web.Body(nil, MyAnswers{AssessmentID: ex.ID, Status: StatusOpen, Answered: 1, Items: 24, Answers: map[string]Answer{"open-1": exAnswer}}))
+		api.Get(h.myAnswers), web.Body(nil, MyAnswers{AssessmentID: ex.ID, Status: StatusOpen, Answered: 1, Items: 24, Answers: map[string]Answer{"open-1": exAnswer}}))
 	rt.API("PUT", base+"/{id}/answers", web.SignedIn, assessmentTag,
 		"Save your answers to the items given, by item ID (others are left as they are; an empty answer clears one). Choices are an option's value, \"na\" or \"dont_know\" where the answer set allows them, or \"\". Field errors are keyed ITEM/current, ITEM/target, ITEM/evidence, ITEM/links",
-		h.apiAnswersPut, web.Body(map[string]AnswerInput{"open-1": exIn}, MyAnswers{AssessmentID: ex.ID, Status: StatusOpen, Answered: 1, Items: 24, Answers: map[string]Answer{"open-1": exAnswer}}))
+		api.Do(h.saveAnswers, h.myAnswers), web.Body(map[string]AnswerInput{"open-1": exIn}, MyAnswers{AssessmentID: ex.ID, Status: StatusOpen, Answered: 1, Items: 24, Answers: map[string]Answer{"open-1": exAnswer}}))
 	rt.API("POST", base+"/{id}/submit", web.SignedIn, assessmentTag, "Mark your answers done, or reopen them (respondents, while open)",
-		h.apiSubmit, web.Body(SubmitInput{Done: true}, MyAnswers{AssessmentID: ex.ID, Status: StatusOpen, Answered: 1, Items: 24, Answers: map[string]Answer{"open-1": exAnswer}}))
+		api.Do(h.submit, h.myAnswers), web.Body(SubmitInput{Done: true}, MyAnswers{AssessmentID: ex.ID, Status: StatusOpen, Answered: 1, Items: 24, Answers: map[string]Answer{"open-1": exAnswer}}))
 	rt.API("GET", base+"/{id}/agreed", web.SignedIn, assessmentTag, "Get the agreed answers (the facilitator; once closed, everyone who may see the results)",
-		h.apiAgreedGet, web.Body(nil, AgreedAnswers{AssessmentID: ex.ID, Status: StatusReconciling, Answers: map[string]Answer{"open-1": exAgreed}}))
+		api.Get(h.agreedAnswers), web.Body(nil, AgreedAnswers{AssessmentID: ex.ID, Status: StatusReconciling, Answers: map[string]Answer{"open-1": exAgreed}}))
 	rt.API("PUT", base+"/{id}/agreed", web.SignedIn, assessmentTag,
 		"Record agreed answers by item ID (facilitator, while reconciling); a reason is required where respondents disagreed or the agreed level differs from every respondent's (errors keyed ITEM/reason)",
-		h.apiAgreedPut, web.Body(map[string]AgreedInput{"open-1": {Current: "3", Target: "4", NeedsImprovement: true, Reason: exAgreed.Reason}},
+		api.Do(h.agree, h.agreedAnswers), web.Body(map[string]AgreedInput{"open-1": {Current: "3", Target: "4", NeedsImprovement: true, Reason: exAgreed.Reason}},
 			AgreedAnswers{AssessmentID: ex.ID, Status: StatusReconciling, Answers: map[string]Answer{"open-1": exAgreed}}))
 }
 
@@ -293,8 +294,7 @@ func (h *Web) apiRespondentRemove(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (h *Web) myAnswers(r *http.Request, id int64) (MyAnswers, error) {
-	ctx := r.Context()
+func (h *Web) myAnswers(ctx context.Context, id int64) (MyAnswers, error) {
 	a, err := h.Svc.Assessment(ctx, id)
 	if err != nil {
 		return MyAnswers{}, err
@@ -316,64 +316,9 @@ func (h *Web) myAnswers(r *http.Request, id int64) (MyAnswers, error) {
 	return out, nil
 }
 
-func (h *Web) apiAnswersGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	out, err := h.myAnswers(r, id)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, out)
-}
-
-func (h *Web) apiAnswersPut(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in map[string]AnswerInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	answers := make(map[string]Answer, len(in))
-	for k, v := range in {
-		answers[k] = Answer{Current: v.Current, Target: v.Target, Evidence: v.Evidence, Links: v.Links, NeedsImprovement: v.NeedsImprovement}
-	}
-	if err := h.Svc.SaveAnswers(r.Context(), id, answers); err != nil {
-		return err
-	}
-	out, err := h.myAnswers(r, id)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, out)
-}
-
-func (h *Web) apiSubmit(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in SubmitInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	if err := h.Svc.Submit(r.Context(), id, in.Done); err != nil {
-		return err
-	}
-	out, err := h.myAnswers(r, id)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, out)
-}
-
 // agreedAnswers loads the agreed answers for those who may read them: the facilitator at
 // any time; once closed, everyone who may see the results.
-func (h *Web) agreedAnswers(r *http.Request, id int64) (AgreedAnswers, error) {
-	ctx := r.Context()
+func (h *Web) agreedAnswers(ctx context.Context, id int64) (AgreedAnswers, error) {
 	a, err := h.Svc.Assessment(ctx, id)
 	if err != nil {
 		return AgreedAnswers{}, err
@@ -392,37 +337,22 @@ func (h *Web) agreedAnswers(r *http.Request, id int64) (AgreedAnswers, error) {
 	return AgreedAnswers{AssessmentID: a.ID, Status: a.Status, Answers: ans}, nil
 }
 
-func (h *Web) apiAgreedGet(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
+func (h *Web) saveAnswers(ctx context.Context, id int64, in map[string]AnswerInput) error {
+	answers := make(map[string]Answer, len(in))
+	for k, v := range in {
+		answers[k] = Answer{Current: v.Current, Target: v.Target, Evidence: v.Evidence, Links: v.Links, NeedsImprovement: v.NeedsImprovement}
 	}
-	out, err := h.agreedAnswers(r, id)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, out)
+	return h.Svc.SaveAnswers(ctx, id, answers)
 }
 
-func (h *Web) apiAgreedPut(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in map[string]AgreedInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
+func (h *Web) submit(ctx context.Context, id int64, in SubmitInput) error {
+	return h.Svc.Submit(ctx, id, in.Done)
+}
+
+func (h *Web) agree(ctx context.Context, id int64, in map[string]AgreedInput) error {
 	agreed := make(map[string]Answer, len(in))
 	for k, v := range in {
 		agreed[k] = Answer{Current: v.Current, Target: v.Target, NeedsImprovement: v.NeedsImprovement, Reason: v.Reason}
 	}
-	if err := h.Svc.Agree(r.Context(), id, agreed); err != nil {
-		return err
-	}
-	out, err := h.agreedAnswers(r, id)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, out)
+	return h.Svc.Agree(ctx, id, agreed)
 }

@@ -78,18 +78,19 @@ type ArchiveBody struct {
 	Archived bool `json:"archived"`
 }
 
-// Archive answers POST …/{id}/archive, then returns the record as load sees it.
-func Archive[T any](archive func(ctx context.Context, id int64, archived bool) error, load func(ctx context.Context, id int64) (T, error)) Handler {
+// Do answers a request on …/{id} whose body In asks for an action: it runs act, then answers
+// with the record as load sees it afterwards.
+func Do[In, T any](act func(ctx context.Context, id int64, in In) error, load func(ctx context.Context, id int64) (T, error)) Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := PathID(r, "id")
 		if err != nil {
 			return err
 		}
-		var in ArchiveBody
+		var in In
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
-		if err := archive(r.Context(), id, in.Archived); err != nil {
+		if err := act(r.Context(), id, in); err != nil {
 			return err
 		}
 		v, err := load(r.Context(), id)
@@ -98,4 +99,9 @@ func Archive[T any](archive func(ctx context.Context, id int64, archived bool) e
 		}
 		return JSON(w, http.StatusOK, v)
 	}
+}
+
+// Archive answers POST …/{id}/archive, then returns the record as load sees it.
+func Archive[T any](archive func(ctx context.Context, id int64, archived bool) error, load func(ctx context.Context, id int64) (T, error)) Handler {
+	return Do(func(ctx context.Context, id int64, in ArchiveBody) error { return archive(ctx, id, in.Archived) }, load)
 }

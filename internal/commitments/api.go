@@ -47,14 +47,14 @@ func (h *Web) apiRoutes(rt *web.Router) {
 	rt.API("PUT", "/api/v1/commitments/{ref}/milestones/{id}", web.SignedIn, apiTag, "Update a milestone (warnings say when it falls outside the commitment's period)",
 		h.apiMilestoneUpdate, web.Body(ex.milestoneIn, MilestoneResult{Milestone: ex.milestone, Warnings: []string{}}))
 	rt.API("GET", "/api/v1/commitments/{ref}/updates", web.Public, apiTag, "List a commitment's progress updates, newest first",
-		h.apiUpdateList, web.Body(nil, api.List[Update]{Items: []Update{ex.update}}))
+		listOf(h, h.Svc.Updates), web.Body(nil, api.List[Update]{Items: []Update{ex.update}}))
 	rt.API("POST", "/api/v1/commitments/{ref}/updates", web.SignedIn, apiTag, "Add a progress update (updates are never changed or deleted)",
-		h.apiUpdateCreate, web.Body(ex.updateIn, ex.update))
+		addTo(h.Svc.AddUpdate), web.Body(ex.updateIn, ex.update))
 	rt.API("GET", "/api/v1/commitments/{ref}/assessments", web.Public, apiTag, "List a commitment's assessments, oldest first",
-		h.apiAssessmentList, web.Body(nil, api.List[Assessment]{Items: []Assessment{ex.assessment}}))
+		listOf(h, h.Svc.Assessments), web.Body(nil, api.List[Assessment]{Items: []Assessment{ex.assessment}}))
 	rt.API("POST", "/api/v1/commitments/{ref}/assessments", web.SignedIn, apiTag,
 		"Record an assessment: a self-assessment (the owner's or lead's reviewers and managers) or an independent review (reviewers of other organisations)",
-		h.apiAssessmentCreate, web.Body(ex.assessmentIn, ex.assessment))
+		addTo(h.Svc.AddAssessment), web.Body(ex.assessmentIn, ex.assessment))
 
 	rt.API("GET", "/api/v1/milestones", web.Public, apiTag, "List the milestones of every visible commitment (filter: plan; cursor pagination; format=csv or format=json downloads them all)",
 		h.apiMilestonesAll, web.Body(nil, api.List[MilestoneRow]{Items: []MilestoneRow{{Milestone: ex.milestone, Reference: "AU0019"}}}))
@@ -358,54 +358,6 @@ func (h *Web) apiMilestoneUpdate(w http.ResponseWriter, r *http.Request) error {
 	return api.JSON(w, http.StatusOK, milestoneResult(m, warning))
 }
 
-func (h *Web) apiUpdateList(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.Svc.Commitment(r.Context(), r.PathValue("ref"))
-	if err != nil {
-		return err
-	}
-	us, err := h.Svc.Updates(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, api.NewList(us, 0, nil))
-}
-
-func (h *Web) apiUpdateCreate(w http.ResponseWriter, r *http.Request) error {
-	var in UpdateInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	u, err := h.Svc.AddUpdate(r.Context(), r.PathValue("ref"), in)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusCreated, u)
-}
-
-func (h *Web) apiAssessmentList(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.Svc.Commitment(r.Context(), r.PathValue("ref"))
-	if err != nil {
-		return err
-	}
-	as, err := h.Svc.Assessments(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusOK, api.NewList(as, 0, nil))
-}
-
-func (h *Web) apiAssessmentCreate(w http.ResponseWriter, r *http.Request) error {
-	var in AssessmentInput
-	if err := api.Decode(r, &in); err != nil {
-		return err
-	}
-	a, err := h.Svc.AddAssessment(r.Context(), r.PathValue("ref"), in)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, http.StatusCreated, a)
-}
-
 // --- milestones and assessments of every commitment ---
 
 func (h *Web) apiMilestonesAll(w http.ResponseWriter, r *http.Request) error {
@@ -503,4 +455,35 @@ func apiExamples() apiExampleSet {
 		Description: in.Description, Start: in.Start, End: in.End, CreatedAt: at, UpdatedAt: at, Progress: 51.25, Measured: true,
 		Milestones: []Milestone{e.milestone}, Latest: &e.assessment, Starred: false}
 	return e
+}
+
+// listOf answers GET …/commitments/{ref}/… with what list returns for the commitment, if the
+// principal may see it.
+func listOf[T any](h *Web, list func(ctx context.Context, c Commitment) ([]T, error)) api.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c, err := h.Svc.Commitment(r.Context(), r.PathValue("ref"))
+		if err != nil {
+			return err
+		}
+		items, err := list(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		return api.JSON(w, http.StatusOK, api.NewList(items, 0, nil))
+	}
+}
+
+// addTo answers POST …/commitments/{ref}/… with the record add appends from the body (201).
+func addTo[In, T any](add func(ctx context.Context, ref string, in In) (T, error)) api.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in In
+		if err := api.Decode(r, &in); err != nil {
+			return err
+		}
+		v, err := add(r.Context(), r.PathValue("ref"), in)
+		if err != nil {
+			return err
+		}
+		return api.JSON(w, http.StatusCreated, v)
+	}
 }

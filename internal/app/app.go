@@ -23,6 +23,7 @@ import (
 	"github.com/joinedup/joinedup/internal/platform/locale"
 	"github.com/joinedup/joinedup/internal/platform/search"
 	"github.com/joinedup/joinedup/internal/platform/web"
+	"github.com/joinedup/joinedup/internal/satisfaction"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -58,6 +59,7 @@ type App struct {
 	// Capabilities.
 	Commitments *commitments.Service
 	Maturity    *maturity.Service
+	Surveys     *satisfaction.Service
 	Registry    *prometheus.Registry
 	Handler     http.Handler
 	// onShutdown runs after the server has stopped taking requests.
@@ -108,6 +110,12 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	}
 	a.Maturity = maturity.NewService(d, a.Dir)
 	if err := (&maturity.Web{Svc: a.Maturity, Render: rend}).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	a.Surveys = satisfaction.NewService(d, a.Dir)
+	a.Surveys.Start(log)
+	a.onShutdown = append(a.onShutdown, a.Surveys.Stop)
+	if err := (&satisfaction.Web{Svc: a.Surveys, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := search.NewWeb(d, rend, searchKinds()).Routes(a.Router); err != nil {

@@ -3,6 +3,19 @@
 // <title> and <desc>); their meaning never rests on colour alone: series differ by line style
 // and marker shape too, every axis and legend entry is text, and the table is always there.
 // The package is pure: it takes values and returns markup.
+//
+// The kinds, each a struct whose Draw method returns a Chart (the SVG and its Table;
+// Chart.Figure wraps both in a <figure>):
+//
+//   - Radar: categories as spokes, one closed line per series, with reference rings.
+//   - Bars: horizontal bars against a 0–Max scale, with targets and the gap to them hatched.
+//   - Ranges: horizontal boxes from low to high with a middle line and a mark (peers, spread).
+//   - Line: series over categories (months, years) on a nice numeric scale, with gaps for
+//     missing values, interval bands, horizontal reference lines (a target) and vertical
+//     dividers (where a forecast starts).
+//   - Scatter: points on two numeric axes in groups told apart by colour and shape, with
+//     optional point labels, reference lines and quadrant captions; thousands of points are
+//     drawn as small marks and tabled as a summary per group.
 package chart
 
 import (
@@ -12,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // LineStyle tells series apart without colour.
@@ -41,6 +55,8 @@ const (
 	Square
 	Diamond
 	Triangle
+	TriangleDown
+	Cross
 )
 
 // palette: colours with at least 3:1 contrast on white (WCAG 1.4.11), used in order; shape and
@@ -56,9 +72,13 @@ type Series struct {
 	Marker Marker
 	// Fill shades the area of a radar series.
 	Fill bool
+	// Lower and Upper, when set, bound an interval band around a line series (one value per
+	// category, NaN where there is none).
+	Lower, Upper []float64
 }
 
-// Ring is a reference line of a radar chart (a level boundary, say) with an optional label.
+// Ring is a reference line with an optional label: a ring of a radar chart (a level
+// boundary, say), a target across a line chart, a split between quadrants of a scatter chart.
 type Ring struct {
 	Value float64
 	Label string
@@ -126,6 +146,18 @@ type Chart struct {
 	Table Table
 }
 
+// Figure returns the chart as a <figure>: the caption (plain text, left out when empty), the
+// SVG and its data table, for pages that do not lay them out themselves.
+func (c Chart) Figure(caption string) template.HTML {
+	var b strings.Builder
+	b.WriteString(`<figure class="chart-figure">`)
+	if caption != "" {
+		fmt.Fprintf(&b, `<figcaption>%s</figcaption>`, esc(caption))
+	}
+	fmt.Fprintf(&b, `<div class="chart-svg">%s</div><div class="chart-data">%s</div></figure>`, c.SVG, c.Table.HTML())
+	return safe(b.String())
+}
+
 // Format writes a value with at most one decimal ("62.5", "40").
 func Format(v float64) string {
 	if math.IsNaN(v) {
@@ -148,7 +180,24 @@ func cell(v float64, format func(float64) string) string {
 	return format(v)
 }
 
-func esc(s string) string { return template.HTMLEscapeString(s) }
+func esc(s string) string { return template.HTMLEscapeString(xmlText(s)) }
+
+// xmlText drops what XML cannot hold (control characters, U+FFFE, U+FFFF) and replaces
+// invalid UTF-8, so that text from anywhere keeps the SVG well-formed.
+func xmlText(s string) string {
+	bad := func(r rune) bool {
+		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF
+	}
+	if utf8.ValidString(s) && strings.IndexFunc(s, bad) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
 
 // safe marks markup built here, from escaped text only, as safe for templates.
 func safe(s string) template.HTML { return template.HTML(s) } //nolint:gosec // every text went through esc
@@ -177,14 +226,28 @@ func cleanID(id, fallback string) string {
 
 // svgOpen starts an accessible SVG: role img, labelled by its title and described by desc.
 func svgOpen(b *strings.Builder, id, class string, w, h float64, title, desc string) {
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart %s" id="%s" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-labelledby="%s-title %s-desc" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif">`,
-		class, id, num(w), num(h), num(w), num(h), id, id)
+	svgStart(b, id, class, w, h, `width="`+num(w)+`" height="`+num(h)+`"`, title, desc)
+}
+
+// svgOpenFluid is svgOpen for an SVG as wide as its container (its height follows the
+// viewBox's proportions).
+func svgOpenFluid(b *strings.Builder, id, class string, w, h float64, title, desc string) {
+	svgStart(b, id, class, w, h, `width="100%"`, title, desc)
+}
+
+func svgStart(b *strings.Builder, id, class string, w, h float64, size, title, desc string) {
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart %s" id="%s" viewBox="0 0 %s %s" %s role="img" aria-labelledby="%s-title %s-desc" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif">`,
+		class, id, num(w), num(h), size, id, id)
 	fmt.Fprintf(b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
 }
 
 // marker draws shape m centred on (x, y), with a tooltip.
 func marker(b *strings.Builder, m Marker, x, y float64, colour, tip string) {
-	const r = 4.5
+	markerR(b, m, x, y, 4.5, colour, tip)
+}
+
+// markerR is marker with radius r.
+func markerR(b *strings.Builder, m Marker, x, y, r float64, colour, tip string) {
 	open := ""
 	switch m {
 	case Square:
@@ -194,6 +257,11 @@ func marker(b *strings.Builder, m Marker, x, y float64, colour, tip string) {
 			num(x), num(y-r-1), num(x+r+1), num(y), num(x), num(y+r+1), num(x-r-1), num(y), colour)
 	case Triangle:
 		open = fmt.Sprintf(`<path d="M%s %sL%s %sL%s %sZ" fill="%s"`, num(x), num(y-r-1), num(x+r+1), num(y+r), num(x-r-1), num(y+r), colour)
+	case TriangleDown:
+		open = fmt.Sprintf(`<path d="M%s %sL%s %sL%s %sZ" fill="%s"`, num(x), num(y+r+1), num(x+r+1), num(y-r), num(x-r-1), num(y-r), colour)
+	case Cross:
+		open = fmt.Sprintf(`<path d="M%s %sL%s %sM%s %sL%s %s" fill="none" stroke="%s" stroke-width="2.5"`,
+			num(x-r), num(y-r), num(x+r), num(y+r), num(x+r), num(y-r), num(x-r), num(y+r), colour)
 	default:
 		open = fmt.Sprintf(`<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="#fff" stroke-width="1"`, num(x), num(y), num(r), colour)
 	}
@@ -208,7 +276,7 @@ func closeTag(m Marker) string {
 	switch m {
 	case Square:
 		return "</rect>"
-	case Diamond, Triangle:
+	case Diamond, Triangle, TriangleDown, Cross:
 		return "</path>"
 	}
 	return "</circle>"
@@ -255,6 +323,22 @@ func legend(b *strings.Builder, x, y float64, items []legendItem) {
 		x += 46 + float64(len([]rune(it.label)))*7.2 + 18
 	}
 	b.WriteString(`</g>`)
+}
+
+// legendRows splits legend items into rows that fit in width.
+func legendRows(items []legendItem, width float64) [][]legendItem {
+	var rows [][]legendItem
+	used := 0.0
+	for _, it := range items {
+		w := 46 + float64(len([]rune(it.label)))*7.2 + 18
+		if len(rows) == 0 || used+w-18 > width {
+			rows = append(rows, nil)
+			used = 0
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], it)
+		used += w
+	}
+	return rows
 }
 
 type legendItem struct {

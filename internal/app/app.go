@@ -14,6 +14,7 @@ import (
 
 	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
+	"github.com/joinedup/joinedup/internal/engagement"
 	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/migrations"
 	"github.com/joinedup/joinedup/internal/platform/api"
@@ -60,6 +61,7 @@ type App struct {
 	Commitments *commitments.Service
 	Maturity    *maturity.Service
 	Surveys     *satisfaction.Service
+	Engagements *engagement.Service
 	Registry    *prometheus.Registry
 	Handler     http.Handler
 	// onShutdown runs after the server has stopped taking requests.
@@ -116,6 +118,15 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	a.Surveys.Start(log)
 	a.onShutdown = append(a.onShutdown, a.Surveys.Stop)
 	if err := (&satisfaction.Web{Svc: a.Surveys, Render: rend}).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	a.Engagements = engagement.NewService(d, a.Dir)
+	a.Engagements.Mail, a.Engagements.Log = authWeb.Reset.Mail, log
+	a.Engagements.BaseURL = func() string { return a.Cfg.BaseURL }
+	a.onShutdown = append(a.onShutdown, a.Engagements.Wait) // report emails still being sent
+	// Opinion-map votes still queued are written before the database closes.
+	a.onShutdown = append(a.onShutdown, a.Engagements.StopVotes)
+	if err := (&engagement.Web{Svc: a.Engagements, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := search.NewWeb(d, rend, searchKinds()).Routes(a.Router); err != nil {
@@ -223,8 +234,11 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 
 // searchKinds labels the search documents of every capability.
 func searchKinds() map[string]string {
-	kinds := map[string]string{maturity.FrameworkSearchKind: maturity.FrameworkSearchLabel}
+	kinds := map[string]string{maturity.FrameworkSearchKind: maturity.FrameworkSearchLabel, satisfaction.SearchKind: satisfaction.SearchLabel}
 	for k, v := range commitments.SearchKinds {
+		kinds[k] = v
+	}
+	for k, v := range engagement.SearchKinds {
 		kinds[k] = v
 	}
 	return kinds

@@ -7,10 +7,12 @@ import (
 
 	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
+	"github.com/joinedup/joinedup/internal/engagement"
 	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/platform/auth"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
+	"github.com/joinedup/joinedup/internal/satisfaction"
 )
 
 // ErrNotEmpty is returned by LoadDemo when the database already holds data.
@@ -52,7 +54,8 @@ func LoadDemo(ctx context.Context, d *db.DB) (DemoResult, error) {
 	if err != nil {
 		return DemoResult{}, fmt.Errorf("demo: %w", err)
 	}
-	csum, err := commitments.LoadDemo(ctx, commitments.NewService(d, dir), ids)
+	csvc := commitments.NewService(d, dir)
+	csum, err := commitments.LoadDemo(ctx, csvc, ids)
 	if err != nil {
 		return DemoResult{}, fmt.Errorf("demo commitments: %w", err)
 	}
@@ -62,6 +65,21 @@ func LoadDemo(ctx context.Context, d *db.DB) (DemoResult, error) {
 		return DemoResult{}, fmt.Errorf("demo maturity: %w", err)
 	}
 	sum += "; " + msum
+	au0019, err := csvc.Commitment(ctx, "AU0019")
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo engagements: AU0019: %w", err)
+	}
+	esum, err := engagement.LoadDemo(ctx, engagement.NewService(d, dir), engagement.DemoIDs{Orgs: ids.Orgs, Places: ids.Places,
+		Programs: ids.Programs, Commitments: map[string]int64{"AU0019": au0019.ID}, Staff: ids.Staff})
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo engagements: %w", err)
+	}
+	sum += "; " + esum
+	ssum, err := satisfaction.LoadDemo(ctx, satisfaction.NewService(d, dir), satisfaction.DemoOptions{})
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo satisfaction: %w", err)
+	}
+	sum += "; " + ssum
 	return DemoResult{Summary: sum, AdminEmail: admin.Email, AdminPassword: password}, nil
 }
 

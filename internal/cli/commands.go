@@ -6,18 +6,21 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/joinedup/joinedup/internal/app"
 	"github.com/joinedup/joinedup/internal/migrations"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
+	"github.com/joinedup/joinedup/internal/satisfaction"
 )
 
 func cmdServe(ctx context.Context, e *cmdEnv, args []string) error {
-	f := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--database sqlite:joinedup.db] [--demo]")
+	f := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--database sqlite:joinedup.db] [--demo [--responses N]]")
 	addr := f.String("addr", "127.0.0.1:8080", "address to listen on")
 	dsn := f.database()
 	demo := f.Bool("demo", false, "load the demo data into an empty database before serving")
+	responses := f.Int("responses", 0, "with --demo: add this many generated responses to the demo survey")
 	base := f.String("base-url", "", "the public address of the site, e.g. https://joinedup.example.gov.au (default: http://ADDR)")
 	proxy := f.Bool("trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your own load balancer)")
 	tls := f.Bool("tls", false, "the site is served over HTTPS by the load balancer: Secure cookies and HSTS")
@@ -28,9 +31,15 @@ func cmdServe(ctx context.Context, e *cmdEnv, args []string) error {
 	secret := f.String("oidc-client-secret", "", "OpenID Connect client secret")
 	label := f.String("oidc-label", "your agency account", "the name on the single sign-on button")
 	level := f.String("log-level", "info", "debug, info, warn or error")
+	cpuprofile := f.String("cpuprofile", "", "write a CPU profile of the server to this file until it stops (for performance work)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	log := logger(e.stderr, *level)
 	d, err := app.Open(ctx, *dsn)
 	if err != nil {
@@ -38,7 +47,7 @@ func cmdServe(ctx context.Context, e *cmdEnv, args []string) error {
 	}
 	defer d.Close()
 	if *demo {
-		if err := loadDemo(ctx, e, d, false); err != nil {
+		if err := loadDemo(ctx, e, d, false, *responses); err != nil {
 			return err
 		}
 	}
@@ -103,8 +112,9 @@ func cmdMigrate(ctx context.Context, e *cmdEnv, args []string) error {
 }
 
 func cmdDemo(ctx context.Context, e *cmdEnv, args []string) error {
-	f := newFlags(e, "demo", "demo [--database …]")
+	f := newFlags(e, "demo", "demo [--database …] [--responses N]")
 	dsn := f.database()
+	responses := f.Int("responses", 0, "add this many generated responses to the demo survey, e.g. 1000000 for a load test")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -113,12 +123,16 @@ func cmdDemo(ctx context.Context, e *cmdEnv, args []string) error {
 		return err
 	}
 	defer d.Close()
-	return loadDemo(ctx, e, d, true)
+	return loadDemo(ctx, e, d, true, *responses)
 }
 
-// loadDemo loads the demo data; when strict, a database that already holds data is an error,
-// otherwise it is left alone.
-func loadDemo(ctx context.Context, e *cmdEnv, d *db.DB, strict bool) error {
+// loadDemo loads the demo data, then adds responses generated responses to the demo survey;
+// when strict, a database that already holds data is an error, otherwise it is left alone.
+func loadDemo(ctx context.Context, e *cmdEnv, d *db.DB, strict bool, responses int) error {
+	if responses < 0 {
+		return errors.New("--responses must not be negative")
+	}
+	start := time.Now()
 	res, err := app.LoadDemo(authz.With(ctx, authz.System), d)
 	if errors.Is(err, app.ErrNotEmpty) {
 		if strict {
@@ -134,6 +148,16 @@ func loadDemo(ctx context.Context, e *cmdEnv, d *db.DB, strict bool) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Demo data loaded: %s.\n", res.Summary)
+	if responses > 0 {
+		gen := time.Now()
+		n, err := satisfaction.AddDemoResponses(ctx, d, responses, nil)
+		if err != nil {
+			return fmt.Errorf("after %d responses: %w", n, err)
+		}
+		took := time.Since(gen)
+		fmt.Fprintf(e.stdout, "Added %d generated responses to the demo survey in %s (%.0f a second); the whole demo took %s.\n",
+			n, took.Round(time.Millisecond), float64(n)/took.Seconds(), time.Since(start).Round(time.Millisecond))
+	}
 	fmt.Fprintf(e.stdout, "Sign in as the demo administrator:\n  email:    %s\n  password: %s\n(The password is shown only now.)\n", res.AdminEmail, res.AdminPassword)
 	return nil
 }

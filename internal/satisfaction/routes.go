@@ -15,6 +15,9 @@ type Web struct {
 	Render *web.Renderer
 	// Limits protects the public collection routes; nil uses DefaultLimits.
 	Limits *Limits
+	// BaseURL is the site's public address ("https://example.org"), for the absolute links on
+	// posters, QR codes and lists of personal links; empty: taken from the request.
+	BaseURL string
 }
 
 // Routes registers every route of satisfaction with its access gate.
@@ -26,5 +29,6 @@ func (h *Web) Routes(rt *web.Router) error {
 	h.collectRoutes(rt)  // collect_web.go, collect_api.go: /s/{code}, /api/v1/surveys/{code}, links, posters, tokens
 	h.manageRoutes(rt)   // manage_web.go, manage_api.go: /surveys, questions, versions, status, targets, weighting
 	h.analysisRoutes(rt) // analysis_web.go, analysis_api.go: dashboards, results, comments, comparisons, exports
+	h.insightRoutes(rt)  // comments_web.go, drivers_web.go, export_web.go: drivers, comments and themes, exports
 	return nil
 }

@@ -26,6 +26,9 @@ type Service struct {
 	Committer *Committer
 	// Cache holds the public definitions of open surveys, so /s/{code} needs no query.
 	Cache *DefinitionCache
+	// Analyses recomputes the slow analyses (drivers, weighted figures) in the background
+	// after responses are committed; started by Start.
+	Analyses *Analyses
 }
 
 // Store is the SQL of satisfaction.
@@ -36,6 +39,7 @@ func NewService(d *db.DB, dir *directory.Service) *Service {
 	s := &Service{DB: d, Dir: dir, Now: db.Now}
 	s.Committer = NewCommitter(d, s.Store)
 	s.Cache = NewDefinitionCache()
+	s.Analyses = NewAnalyses(d, s.Store)
 	return s
 }
 
@@ -114,9 +118,15 @@ func joinList(xs []string) string { return strings.Join(xs, ",") }
 func (s *Service) Start(log *slog.Logger) {
 	if log != nil {
 		s.Committer.Log = log
+		s.Analyses.Log = log
 	}
+	s.Committer.OnCommit = s.Analyses.MarkDirty
 	s.Committer.Start()
+	s.Analyses.Start()
 }
 
 // Stop stores what is queued and stops the background work.
-func (s *Service) Stop() { s.Committer.Stop() }
+func (s *Service) Stop() {
+	s.Committer.Stop()
+	s.Analyses.Stop()
+}

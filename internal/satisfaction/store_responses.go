@@ -1,12 +1,15 @@
 package satisfaction
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/joinedup/joinedup/internal/platform/db"
@@ -190,23 +193,165 @@ func newIDs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// encodeAnswers is the stored JSON of the answers and the open comment.
+// encodeAnswers is the stored JSON of the answers and the open comment: the JSON of
+// r.Answers.Map(*r.Questionnaire), byte for byte what json.Marshal gives (keys sorted), written
+// by hand because it is the hot path of every response stored. Anything unusual (a number
+// json cannot encode) goes the slow way, which reports the error as before.
 func encodeAnswers(r Response) (string, string, error) {
-	var m map[string]any
-	if r.Questionnaire != nil {
-		m = r.Answers.Map(*r.Questionnaire)
-	} else {
-		m = map[string]any{}
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", "", err
-	}
 	comment := ""
 	if a, ok := r.Answers.Get(QComment); ok {
 		comment = a.Text
 	}
+	if r.Questionnaire == nil {
+		return "{}", comment, nil
+	}
+	if b, ok := appendAnswersJSON(make([]byte, 0, 256), r.Answers, r.Questionnaire); ok {
+		return string(b), comment, nil
+	}
+	b, err := json.Marshal(r.Answers.Map(*r.Questionnaire))
+	if err != nil {
+		return "", "", err
+	}
 	return string(b), comment, nil
+}
+
+// jsonField is one entry of the answers' JSON object.
+type jsonField struct {
+	key string
+	a   *forms.Answer
+	typ forms.Type
+}
+
+// appendAnswersJSON appends the JSON of as.Map(*q) to b; false when it cannot (the caller
+// then uses json.Marshal).
+func appendAnswersJSON(b []byte, as forms.Answers, q *forms.Questionnaire) ([]byte, bool) {
+	var buf [24]jsonField
+	fields := buf[:0]
+	at := 0
+	for i := range as {
+		a := &as[i]
+		j := questionIndex(q, a.Question, at)
+		if j < 0 {
+			continue
+		}
+		at = j + 1
+		typ := q.Questions[j].Type
+		if !inAnswersMap(a, typ) {
+			continue
+		}
+		// A question answered twice keeps its last answer, as a map would.
+		if k := slices.IndexFunc(fields, func(f jsonField) bool { return f.key == a.Question }); k >= 0 {
+			fields = slices.Delete(fields, k, k+1)
+		}
+		fields = append(fields, jsonField{key: a.Question, a: a, typ: typ})
+	}
+	slices.SortFunc(fields, func(x, y jsonField) int { return strings.Compare(x.key, y.key) })
+	b = append(b, '{')
+	for n, f := range fields {
+		a := f.a
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, f.key)
+		b = append(b, ':')
+		switch {
+		case a.NA && f.typ == forms.Multiple:
+			b = append(b, `["na"]`...)
+		case a.NA:
+			b = append(b, `"na"`...)
+		case f.typ == forms.Single && len(a.Values) > 0:
+			b = appendJSONString(b, a.Values[0])
+		case f.typ == forms.Multiple:
+			if len(a.Values) == 0 {
+				b = append(b, "null"...)
+				break
+			}
+			b = append(b, '[')
+			for k, v := range a.Values {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, v)
+			}
+			b = append(b, ']')
+		case (f.typ == forms.Scale || f.typ == forms.Number) && a.Number != nil:
+			var ok bool
+			if b, ok = appendJSONFloat(b, *a.Number); !ok {
+				return b, false
+			}
+		case f.typ == forms.Text || f.typ == forms.Textarea:
+			b = appendJSONString(b, a.Text)
+		case f.typ == forms.Consent:
+			if len(a.Values) > 0 && a.Values[0] == forms.ConsentValue {
+				b = append(b, "true"...)
+			} else {
+				b = append(b, "false"...)
+			}
+		}
+	}
+	return append(b, '}'), true
+}
+
+// inAnswersMap reports whether forms.Answers.Map gives the answer an entry.
+func inAnswersMap(a *forms.Answer, typ forms.Type) bool {
+	return a.NA || (typ == forms.Single && len(a.Values) > 0) || typ == forms.Multiple ||
+		((typ == forms.Scale || typ == forms.Number) && a.Number != nil) ||
+		typ == forms.Text || typ == forms.Textarea || typ == forms.Consent
+}
+
+// questionIndex finds question id in q, looking from index from first (answers come in
+// question order), or -1.
+func questionIndex(q *forms.Questionnaire, id string, from int) int {
+	n := len(q.Questions)
+	for k := range n {
+		j := from + k
+		if j >= n {
+			j -= n
+		}
+		if q.Questions[j].ID == id {
+			return j
+		}
+	}
+	return -1
+}
+
+// appendJSONFloat writes f as encoding/json does; false for NaN and infinities.
+func appendJSONFloat(b []byte, f float64) ([]byte, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, false
+	}
+	if f != 0 && f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.AppendInt(b, int64(f), 10), true
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, true
+}
+
+// appendJSONString writes s as a JSON string as encoding/json does: with <, > and & escaped
+// for HTML, U+2028 and U+2029 escaped, and invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			out, _ := json.Marshal(s) // never fails for a string
+			return append(b, out...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // countKey is one cell of survey_counts.
@@ -230,9 +375,14 @@ func addCounts(c map[countKey]int64, r Response) {
 	if r.Questionnaire == nil {
 		return
 	}
+	at := 0
 	for _, a := range r.Answers {
-		qu, ok := r.Questionnaire.Question(a.Question)
-		if !ok || qu.Type != forms.Scale {
+		j := questionIndex(r.Questionnaire, a.Question, at)
+		if j < 0 {
+			continue
+		}
+		at = j + 1
+		if r.Questionnaire.Questions[j].Type != forms.Scale {
 			continue
 		}
 		k := base
@@ -254,6 +404,9 @@ func upsertCounts(ctx context.Context, tx *db.Tx, counts map[countKey]int64) err
 	for k := range counts {
 		keys = append(keys, k)
 	}
+	// In one order, so that two writers at once (PostgreSQL) lock the rows they share in
+	// the same order and do not deadlock.
+	slices.SortFunc(keys, compareCountKeys)
 	for j := 0; j < len(keys); j += insertBatch {
 		end := min(j+insertBatch, len(keys))
 		var sb strings.Builder
@@ -272,6 +425,25 @@ func upsertCounts(ctx context.Context, tx *db.Tx, counts map[countKey]int64) err
 		}
 	}
 	return nil
+}
+
+func compareCountKeys(a, b countKey) int {
+	if c := cmp.Compare(a.survey, b.survey); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.question, b.question); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.period, b.period); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.channel, b.channel); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.place, b.place); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.value, b.value)
 }
 
 func nullID(id int64) any {

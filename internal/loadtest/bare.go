@@ -1,0 +1,99 @@
+package loadtest
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// BareHandler is the least a server can do for the load of mode: for a submission, read the
+// body and answer 201 with a small JSON; for the page, answer 200 with pageBytes of HTML.
+// Measured on the same machine in the same run, it is the ceiling the real server is
+// compared with.
+func BareHandler(mode Mode, pageBytes int) http.Handler {
+	if pageBytes <= 0 {
+		pageBytes = 8 << 10
+	}
+	page := make([]byte, pageBytes)
+	for i := range page {
+		page[i] = 'x'
+	}
+	copy(page, "<!doctype html><title>bare</title><p>")
+	var seq atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+			_, _ = w.Write(page)
+			return
+		}
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		var buf [64]byte
+		b := append(buf[:0], `{"id":`...)
+		b = strconv.AppendInt(b, seq.Add(1), 10)
+		b = append(b, `,"status":"stored"}`...)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(b)
+	})
+}
+
+// Bare is a bare handler serving on 127.0.0.1.
+type Bare struct {
+	URL string
+	srv *http.Server
+}
+
+// StartBare serves BareHandler(mode, pageBytes) on a free port of 127.0.0.1.
+func StartBare(mode Mode, pageBytes int) (*Bare, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: BareHandler(mode, pageBytes), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }() // a failure shows as failed requests
+	return &Bare{URL: "http://" + ln.Addr().String(), srv: srv}, nil
+}
+
+// Close stops the bare server.
+func (b *Bare) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return b.srv.Shutdown(ctx)
+}
+
+// Compare runs the same load first against a bare handler started in this process, then
+// against cfg.BaseURL, and returns both results.
+func Compare(ctx context.Context, cfg Config, s Survey) (bare, real *Result, err error) {
+	b, err := StartBare(cfg.Mode, s.PageBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	bcfg := cfg
+	bcfg.BaseURL = b.URL
+	bcfg.KeepIDs = false
+	bare, err = Run(ctx, bcfg, s)
+	b.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	bare.URL = "the bare handler at " + bare.URL
+	real, err = Run(ctx, cfg, s)
+	return bare, real, err
+}
+
+// Ratio is real's rate of expected answers as a share of bare's.
+func Ratio(bare, real *Result) float64 {
+	if bare == nil || real == nil || bare.OKRate() == 0 {
+		return 0
+	}
+	return real.OKRate() / bare.OKRate()
+}

@@ -46,6 +46,9 @@ type Config struct {
 	SMTP       string // smtp://user:pass@host:port; empty writes mail to the log
 	MailFrom   string
 	OIDC       auth.OIDCConfig
+	// SubmitLimit is how many survey responses one client address may submit per minute
+	// (0: the default, 30; negative: no limit).
+	SubmitLimit float64
 }
 
 // App is a running instance.
@@ -117,7 +120,13 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	a.Surveys = satisfaction.NewService(d, a.Dir)
 	a.Surveys.Start(log)
 	a.onShutdown = append(a.onShutdown, a.Surveys.Stop)
-	if err := (&satisfaction.Web{Svc: a.Surveys, Render: rend}).Routes(a.Router); err != nil {
+	sw := &satisfaction.Web{Svc: a.Surveys, Render: rend, BaseURL: cfg.BaseURL}
+	if cfg.SubmitLimit != 0 {
+		l := satisfaction.DefaultLimits()
+		l.PerMinute = max(cfg.SubmitLimit, 0)
+		sw.Limits = &l
+	}
+	if err := sw.Routes(a.Router); err != nil {
 		return nil, err
 	}
 	a.Engagements = engagement.NewService(d, a.Dir)

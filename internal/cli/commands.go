@@ -31,9 +31,13 @@ func cmdServe(ctx context.Context, e *cmdEnv, args []string) error {
 	secret := f.String("oidc-client-secret", "", "OpenID Connect client secret")
 	label := f.String("oidc-label", "your agency account", "the name on the single sign-on button")
 	level := f.String("log-level", "info", "debug, info, warn or error")
+	submitLimit := f.Float64("submit-limit", 30, "survey responses one client address may submit per minute (0: no limit, e.g. behind a kiosk network or for load tests)")
 	cpuprofile := f.String("cpuprofile", "", "write a CPU profile of the server to this file until it stops (for performance work)")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *submitLimit <= 0 {
+		*submitLimit = -1 // the flag's 0 means no limit; the config's 0 means the default
 	}
 	stopProfile, err := startCPUProfile(*cpuprofile)
 	if err != nil {
@@ -51,7 +55,7 @@ func cmdServe(ctx context.Context, e *cmdEnv, args []string) error {
 			return err
 		}
 	}
-	cfg := app.Config{Addr: *addr, Database: *dsn, BaseURL: *base, TrustProxy: *proxy, TLS: *tls, SMTP: *smtp, MailFrom: *from}
+	cfg := app.Config{Addr: *addr, Database: *dsn, BaseURL: *base, TrustProxy: *proxy, TLS: *tls, SMTP: *smtp, MailFrom: *from, SubmitLimit: *submitLimit}
 	cfg.OIDC.Issuer, cfg.OIDC.ClientID, cfg.OIDC.ClientSecret, cfg.OIDC.Label = *issuer, *clientID, *secret, *label
 	a, err := app.New(ctx, cfg, d, log)
 	if err != nil {

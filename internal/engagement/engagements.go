@@ -30,7 +30,8 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.Format(time.DateOnly) + `"`), nil
 }
 
-// UnmarshalJSON reads "2006-01-02", "" or null.
+// UnmarshalJSON reads "2006-01-02", "" or null; a timestamp as the engagement's JSON writes
+// it ("2006-01-02T00:00:00Z") is taken as its date, so that what is read can be sent back.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	if s == "" || s == "null" {
@@ -39,7 +40,11 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return fmt.Errorf("use a date as YYYY-MM-DD")
+		ts, terr := time.Parse(time.RFC3339, s)
+		if terr != nil {
+			return fmt.Errorf("use a date as YYYY-MM-DD")
+		}
+		t = day(ts)
 	}
 	d.Time = t
 	return nil

@@ -1,6 +1,7 @@
 package engagement
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -477,4 +478,42 @@ func TestReportInputValidate(t *testing.T) {
 	if errs := ReportProblems(Report{}); len(errs) != 4 {
 		t.Errorf("an empty report: %v", errs)
 	}
+}
+
+func FuzzDateJSON(f *testing.F) {
+	for _, s := range []string{`"2025-03-01"`, `null`, `""`, `"2025-03-01T00:00:00Z"`, `"2025-03-01T23:30:00+10:00"`, `"yesterday"`, `"2025-02-30"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var d Date
+		if err := d.UnmarshalJSON([]byte(s)); err != nil {
+			return
+		}
+		if d.IsZero() {
+			return
+		}
+		if !d.Equal(day(d.Time)) {
+			t.Fatalf("%q read as %v: not a calendar day", s, d.Time)
+		}
+		b, err := d.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Date
+		if err := back.UnmarshalJSON(b); err != nil || !back.Equal(d.Time) {
+			t.Fatalf("%q → %s → %v %v", s, b, back.Time, err)
+		}
+	})
+}
+
+func FuzzParseID(f *testing.F) {
+	for _, s := range []string{"1", "0", "007", "-1", "1e3", "999999999999999999", "9999999999999999999", "demo-map", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := parseID(s)
+		if ok && (n <= 0 || strings.TrimLeft(s, "0") != fmt.Sprint(n)) {
+			t.Fatalf("%q → %d", s, n)
+		}
+	})
 }

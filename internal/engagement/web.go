@@ -39,6 +39,7 @@ import (
 	"embed"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,12 +162,7 @@ func (h *Web) engagementPage(r *http.Request, d Detail) (*EngagementPage, error)
 
 // linkFormURL is the directory's page that adds a link from a record, coming back to back.
 func linkFormURL(kind string, id int64, back string) string {
-	return "/links/new?from_kind=" + kind + "&from_id=" + strconv.FormatInt(id, 10) + "&back=" + urlQuery(back)
-}
-
-func urlQuery(s string) string {
-	r := strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", "+", "%2B", " ", "%20", "=", "%3D")
-	return r.Replace(s)
+	return "/links/new?from_kind=" + kind + "&from_id=" + strconv.FormatInt(id, 10) + "&back=" + url.QueryEscape(back)
 }
 
 // ShowEngagement draws the engagement page with key (ID or slug): with f and err (a refused

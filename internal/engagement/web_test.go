@@ -15,6 +15,7 @@ import (
 	"github.com/joinedup/joinedup/internal/platform/db"
 	"github.com/joinedup/joinedup/internal/platform/db/dbtest"
 	"github.com/joinedup/joinedup/internal/platform/locale"
+	"github.com/joinedup/joinedup/internal/platform/valid"
 	"github.com/joinedup/joinedup/internal/platform/web"
 )
 
@@ -349,5 +350,41 @@ func TestReportEditorAndTagging(t *testing.T) {
 		if r.code != 400 || !strings.Contains(r.body, `"status"`) {
 			t.Errorf("API list with a bad status: %d %s", r.code, r.body)
 		}
+	})
+}
+
+func FuzzReportForm(f *testing.F) {
+	f.Add("theme_count=2&theme_id_0=5&theme_name_0=A&theme_order_0=2&theme_name_1=B&quote_count=1&quote_id_0=3&quote_submission_0=4&quote_text_0=x&quote_theme_0=5")
+	f.Add("theme_count=99999&quote_count=-1&new_quote_text=x")
+	f.Add("theme_count=1&theme_id_0=x&theme_order_0=1e9")
+	f.Add("we_asked=a")
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		in, themeFields, quoteFields, errs := reportInputOf(&web.Form{Values: v}, []Theme{{ID: 5, Name: "A"}})
+		if len(in.Themes) != len(themeFields) || len(in.Quotes) != len(quoteFields) {
+			t.Fatalf("%q: %d themes for %d fields, %d quotes for %d fields", raw, len(in.Themes), len(themeFields), len(in.Quotes), len(quoteFields))
+		}
+		if len(in.Themes) > maxFormRows || len(in.Quotes) > maxFormRows+1 {
+			t.Fatalf("%q: %d themes, %d quotes", raw, len(in.Themes), len(in.Quotes))
+		}
+		for _, th := range in.Themes {
+			if th.ID != 0 && th.ID != 5 {
+				t.Fatalf("%q: theme %d is not the engagement's", raw, th.ID)
+			}
+		}
+		for _, q := range in.Quotes {
+			if q.SubmissionID <= 0 {
+				t.Fatalf("%q: quote of submission %d", raw, q.SubmissionID)
+			}
+		}
+		for k, m := range errs {
+			if m == "" {
+				t.Fatalf("%q: empty message on %s", raw, k)
+			}
+		}
+		_ = formErrors(valid.Errors{"themes[0].name": "x", "quotes[3].text": "y", "we_asked": "z"}, themeFields, quoteFields)
 	})
 }

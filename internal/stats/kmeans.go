@@ -83,6 +83,12 @@ func kmeansPP(pts []mapPoint, w []float64, k int, rng *rand.Rand) []mapPoint {
 // centres, each mapPoint's centre and the weighted within-cluster sum of squares. A centre left
 // without points keeps its place. The assignment step runs in parallel for many points.
 func kmeans(pts []mapPoint, w []float64, k int, seed uint64, maxIter int) ([]mapPoint, []int32, float64) {
+	return kmeansWorkers(pts, w, k, seed, maxIter, 0)
+}
+
+// kmeansWorkers is kmeans with at most workers goroutines in the assignment step (GOMAXPROCS
+// when 0).
+func kmeansWorkers(pts []mapPoint, w []float64, k int, seed uint64, maxIter, maxWorkers int) ([]mapPoint, []int32, float64) {
 	rng := rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d))
 	centres := kmeansPP(pts, w, k, rng)
 	assign := make([]int32, len(pts))
@@ -93,6 +99,9 @@ func kmeans(pts []mapPoint, w []float64, k int, seed uint64, maxIter int) ([]map
 		assign[i] = -1
 	}
 	workers := runtime.GOMAXPROCS(0)
+	if maxWorkers > 0 {
+		workers = min(workers, maxWorkers)
+	}
 	if len(pts)*len(centres) < 1<<16 {
 		workers = 1
 	}

@@ -54,6 +54,9 @@ type OpinionOptions struct {
 	ZCritical         float64        // one-sided z for a representative statement; default 1.6449 (95 %)
 	MaxRepresentative int            // per group; default 5, negative for all significant
 	Smoother          *GroupSmoother // if set, chooses the number of groups with hysteresis
+	// Workers caps the goroutines of PCA and k-means; 0 takes GOMAXPROCS. A background job
+	// that must leave cores to the site passes 1. The result does not depend on it.
+	Workers int
 }
 
 func (o *OpinionOptions) defaults() {
@@ -218,7 +221,7 @@ func BuildOpinionMap(participants, statements int, votes []Vote, opt OpinionOpti
 		for k, j := range cols {
 			m.centred[k] = float32(float64(vals[k]) - mean[j])
 		}
-		pca := powerPCA(m, opt.Seed, opt.PCAIterations, opt.PCATolerance, opt.WarmStart)
+		pca := powerPCA(m, opt.Seed, opt.PCAIterations, opt.PCATolerance, opt.WarmStart, opt.Workers)
 		om.Components, om.Eigenvalues, om.PCAIters = pca.axes, pca.values, pca.iters
 		m.centred = nil
 		for r, p := range incl {
@@ -373,7 +376,7 @@ func (om *OpinionMap) cluster(incl []int32, opt OpinionOptions) {
 	for r, p := range incl {
 		pts[r] = om.Projections[p]
 	}
-	centres, assign, _ := kmeans(pts, nil, opt.BaseClusters, opt.Seed, 100)
+	centres, assign, _ := kmeansWorkers(pts, nil, opt.BaseClusters, opt.Seed, 100, opt.Workers)
 	if len(centres) == 0 { // cannot happen with points, but stay safe
 		centres, assign = []mapPoint{{}}, make([]int32, len(pts))
 	}

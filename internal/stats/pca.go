@@ -21,10 +21,13 @@ type voteRows struct {
 
 func (m *voteRows) rows() int { return len(m.rowStart) - 1 }
 
-// rowChunks splits the rows into about one contiguous chunk per core, balanced by stored entries.
-func (m *voteRows) rowChunks() [][2]int {
+// rowChunks splits the rows into about one contiguous chunk per worker (per core when workers
+// is 0), balanced by stored entries.
+func (m *voteRows) rowChunks(workers int) [][2]int {
 	n := m.rows()
-	workers := runtime.GOMAXPROCS(0)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	nnz := m.rowStart[n]
 	if workers < 2 || nnz < 1<<15 {
 		return [][2]int{{0, n}}
@@ -107,10 +110,10 @@ type pcaResult struct {
 // from a fixed seed, or from warm (the previous map's axes, as Pol.is does, so that a
 // recomputation converges in a few passes). Each axis is signed so that its entry of largest
 // magnitude is positive.
-func powerPCA(m *voteRows, seed uint64, maxIter int, tol float64, warm [2][]float64) pcaResult {
+func powerPCA(m *voteRows, seed uint64, maxIter int, tol float64, warm [2][]float64, workers int) pcaResult {
 	var res pcaResult
 	n := m.stmts
-	chunks := m.rowChunks()
+	chunks := m.rowChunks(workers)
 	acc := make([][]float64, len(chunks))
 	for i := range acc {
 		acc[i] = make([]float64, 2*n)

@@ -36,6 +36,8 @@ type Service struct {
 	OnVotes func(engagementID int64)
 	// Flood limits votes per participant and per client address; nil takes DefaultFlood.
 	Flood *FloodLimits
+	// Maps recomputes opinion maps in the background (map.go: StartMaps, StopMaps).
+	Maps MapWorker
 
 	sending sync.WaitGroup
 	part    participation // participants.go: caches and the vote writer

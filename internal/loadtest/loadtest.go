@@ -292,6 +292,10 @@ type Result struct {
 	// Config.KeepIDs is set.
 	Acked int
 	IDs   []int64
+	// CPU is the CPU time this process used during the run (warm-up included), and Wall the
+	// run's length: the load generator's share of the machine (with the bare handler's,
+	// for a run against it).
+	CPU, Wall time.Duration
 }
 
 // Rate is the requests per second of the window.
@@ -398,6 +402,7 @@ func Run(ctx context.Context, cfg Config, s Survey) (*Result, error) {
 		}
 		ws[i] = w
 	}
+	cpu0 := processCPU()
 	start := time.Now()
 	measure := start.Add(cfg.Warmup)
 	end := measure.Add(cfg.Duration)
@@ -415,7 +420,7 @@ func Run(ctx context.Context, cfg Config, s Survey) (*Result, error) {
 		window = max(now.Sub(measure), 0)
 	}
 	res := &Result{Mode: cfg.Mode, URL: cfg.endpoint(), Connections: cfg.Connections, Duration: window,
-		Statuses: map[int]int{}, Errors: map[string]int{}}
+		Statuses: map[int]int{}, Errors: map[string]int{}, CPU: processCPU() - cpu0, Wall: time.Since(start)}
 	total := 0
 	for _, w := range ws {
 		total += len(w.lat)
@@ -639,6 +644,15 @@ func Report(w io.Writer, label string, r *Result) {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, r.Errors[k]))
 	}
 	fmt.Fprintf(w, "  errors     %s\n", orNone(strings.Join(parts, ", ")))
+	if r.Wall > 0 && r.CPU > 0 {
+		fmt.Fprintf(w, "  this process used %.2f cores", r.CPU.Seconds()/r.Wall.Seconds())
+		if r.Requests > 0 && r.Duration > 0 {
+			// The requests of the whole run, warm-up included, at the window's rate.
+			perReq := time.Duration(float64(r.CPU) / (r.Rate() * r.Wall.Seconds()))
+			fmt.Fprintf(w, " (%s of CPU a request)", us(perReq))
+		}
+		fmt.Fprintln(w)
+	}
 	if r.Mode != Page {
 		fmt.Fprintf(w, "  acknowledged %d in the window, %d with the warm-up", r.OK, r.Acked)
 		if len(r.IDs) > 0 {
@@ -654,6 +668,19 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+func us(d time.Duration) string {
+	return strconv.FormatInt(d.Microseconds(), 10) + " µs"
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) string {

@@ -294,6 +294,8 @@ CREATE TABLE indicators (
     geography_level TEXT NOT NULL DEFAULT '',
     target_value    DOUBLE PRECISION,
     target_period   TEXT NOT NULL DEFAULT '',
+    period_format   TEXT NOT NULL DEFAULT 'year',       -- year, quarter, month, financial_year: one per series
+    baseline_end    TEXT NOT NULL DEFAULT '',           -- last period of the baseline ('': every final figure)
     illustrative    BOOLEAN NOT NULL DEFAULT FALSE,         -- invented figures (demo): said wherever shown
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL

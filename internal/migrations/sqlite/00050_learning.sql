@@ -294,6 +294,8 @@ CREATE TABLE indicators (
     geography_level TEXT NOT NULL DEFAULT '',
     target_value    REAL,
     target_period   TEXT NOT NULL DEFAULT '',
+    period_format   TEXT NOT NULL DEFAULT 'year',       -- year, quarter, month, financial_year: one per series
+    baseline_end    TEXT NOT NULL DEFAULT '',           -- last period of the baseline ('': every final figure)
     illustrative    BOOLEAN NOT NULL DEFAULT 0,         -- invented figures (demo): said wherever shown
     created_at      TIMESTAMP NOT NULL,
     updated_at      TIMESTAMP NOT NULL

@@ -135,6 +135,9 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	a.onShutdown = append(a.onShutdown, a.Engagements.Wait) // report emails still being sent
 	// Opinion-map votes still queued are written before the database closes.
 	a.onShutdown = append(a.onShutdown, a.Engagements.StopVotes)
+	// Opinion maps are recomputed in the background a few seconds after votes arrive.
+	a.Engagements.StartMaps()
+	a.onShutdown = append(a.onShutdown, a.Engagements.StopMaps)
 	if err := (&engagement.Web{Svc: a.Engagements, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}

@@ -48,6 +48,8 @@ func matrixExtraFixtures(t *testing.T, ctx context.Context, f *matrixFixture, or
 	matrixMaturityAssessmentFixtures(t, ctx, f, orgA, users)
 	matrixMaturityResultFixtures(t, ctx, f, orgA, users)
 	matrixEngagementFixtures(t, ctx, f, orgA, users)
+	matrixEngagementParticipateFixtures(t, ctx, f, orgA, users)
+	matrixEngagementMapFixtures(t, ctx, f, orgA, users)
 	matrixSurveyFixtures(t, ctx, f, orgA, users)
 	matrixSatisfactionCollectFixtures(t, ctx, f, orgA)
 	matrixSatisfactionCommentFixtures(t, ctx, f)

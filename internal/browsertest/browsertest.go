@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -75,6 +76,7 @@ type Browser struct {
 	axe  string
 	// Visited lists every page checked with axe.
 	Visited []string
+	noJS    bool
 }
 
 // New starts Chromium (or skips) for a server at base (e.g. httptest's URL).
@@ -125,6 +127,23 @@ func (b *Browser) SetSession(secret string) {
 	}))
 }
 
+// DisableJavaScript makes every page the test opens from now on load with its scripts turned
+// off, as for a person who browses with JavaScript turned off. Scripts are off while a page
+// loads (Visit, Submit), so the page's own scripts never run; they are back on once it has
+// loaded, so that axe and Fill, which DevTools runs, still work.
+func (b *Browser) DisableJavaScript() { b.noJS = true }
+
+// scripts turns the page's script execution off or on (when DisableJavaScript was called).
+func (b *Browser) scripts(on bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if !b.noJS {
+			return nil
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+		return err
+	})
+}
+
 // Location is the current address.
 func (b *Browser) Location() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
@@ -136,7 +155,7 @@ func (b *Browser) Location() string {
 // Visit opens path, waits for the page, and checks it with axe.
 func (b *Browser) Visit(path string) {
 	b.t.Helper()
-	b.run("visit "+path, chromedp.Navigate(b.Base+path), chromedp.WaitReady(chromedp.CSS("body")))
+	b.run("visit "+path, b.scripts(false), chromedp.Navigate(b.Base+path), chromedp.WaitReady(chromedp.CSS("body")), b.scripts(true))
 	b.CheckA11y()
 }
 
@@ -182,7 +201,7 @@ func (b *Browser) Click(sel string) {
 // Submit clicks the submit button matched by sel, waits for the next page and checks it.
 func (b *Browser) Submit(sel string) {
 	b.t.Helper()
-	b.run("submit "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.Sleep(300*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")))
+	b.run("submit "+sel, b.scripts(false), chromedp.Click(chromedp.CSS(sel)), chromedp.Sleep(300*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")), b.scripts(true))
 	b.CheckA11y()
 }
 

@@ -140,7 +140,11 @@ func LoadDemo(ctx context.Context, s *Service, ids DemoIDs) (string, error) {
 	if err := demoOverdue(ctx, s, ids, dss); err != nil {
 		return "", fmt.Errorf("engagement demo, overdue: %w", err)
 	}
-	return fmt.Sprintf("2 engagements (AU0019's scope consultation with %d submissions and its report; one overdue)", n), nil
+	mapSum, err := demoMap(ctx, staff, s, ids, pmc) // demo_map.go
+	if err != nil {
+		return "", fmt.Errorf("engagement demo, opinion map: %w", err)
+	}
+	return fmt.Sprintf("3 engagements (AU0019's scope consultation with %d submissions and its report; one overdue; %s)", n, mapSum), nil
 }
 
 func demoToken(engagement string, i int) string {

@@ -135,14 +135,14 @@ func TestIdentify(t *testing.T) {
 func TestNormalizeStatement(t *testing.T) {
 	for in, want := range map[string]string{
 		"  Buses   should\n\nrun  later. ": "Buses should run later.",
-		"Tabs\tand\r\nlines":              "Tabs and lines",
-		"zero\u200bwidth\u00a0space":      "zerowidth space",
-		"bell\x07 and nul\x00":            "bell and nul",
-		"bad \xff utf-8":                  "bad utf-8",
-		"émojis 🚌 stay":                   "émojis 🚌 stay",
-		"\u202eright-to-left override":    "right-to-left override",
-		"":                                "",
-		" \n\t ":                          "",
+		"Tabs\tand\r\nlines":               "Tabs and lines",
+		"zero\u200bwidth\u00a0space":       "zerowidth space",
+		"bell\x07 and nul\x00":             "bell and nul",
+		"bad \xff utf-8":                   "bad utf-8",
+		"émojis 🚌 stay":                    "émojis 🚌 stay",
+		"\u202eright-to-left override":     "right-to-left override",
+		"":                                 "",
+		" \n\t ":                           "",
 	} {
 		if got := NormalizeStatement(in); got != want {
 			t.Errorf("NormalizeStatement(%q) = %q, want %q", in, got, want)

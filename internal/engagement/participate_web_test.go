@@ -70,7 +70,9 @@ func (b *browser) post(path string, form url.Values) page {
 	return b.do("POST", path, "application/x-www-form-urlencoded", form.Encode())
 }
 
-func (b *browser) postJSON(path, body string) page { return b.do("POST", path, "application/json", body) }
+func (b *browser) postJSON(path, body string) page {
+	return b.do("POST", path, "application/json", body)
+}
 
 var statementField = regexp.MustCompile(`name="statement" value="(\d+)"`)
 var progressLine = regexp.MustCompile(`You have voted on (\d+) of (\d+) statements?\.`)
@@ -458,4 +460,3 @@ func TestSubmissionExports(t *testing.T) {
 		}
 	})
 }
-

@@ -28,6 +28,7 @@ func (h *Web) parts() []func(*web.Router) {
 		h.reportRoutes,
 		h.apiRoutes,
 		h.participateRoutes, // participate_web.go, participate_api.go
+		h.mapRoutes,         // map_web.go, map_api.go, export.go
 	}
 }
 

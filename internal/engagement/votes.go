@@ -213,38 +213,28 @@ func (s *Service) writeVotes(ctx context.Context, tx *db.Tx, items []*voteItem) 
 		it.pid, it.stored, it.hadOld, it.old, it.refusal = it.participantID, false, false, 0, nil
 	}
 	now := s.Now()
-	// Engagements still taking input.
-	var engIDs, stmtIDs []int64
+	// The statements still on show, and whether their engagements still take input: one query.
+	var stmtIDs []int64
 	for _, it := range items {
-		engIDs = append(engIDs, it.engagementID)
 		stmtIDs = append(stmtIDs, it.statementID)
 	}
-	engIDs, stmtIDs = uniqueSorted(engIDs), uniqueSorted(stmtIDs)
+	stmtIDs = uniqueSorted(stmtIDs)
+	onShow := map[int64]int64{}
 	closed := map[int64]error{}
-	err := db.InBatches(engIDs, func(args []any, ph string) error {
-		return db.Each(ctx, tx, "SELECT id, status, opens_on, closes_on, archived_at FROM engagements WHERE id IN ("+ph+")", args, func(rows *sql.Rows) error {
+	err := db.InBatches(stmtIDs, func(args []any, ph string) error {
+		return db.Each(ctx, tx, `SELECT st.id, e.id, e.status, e.opens_on, e.closes_on, e.archived_at FROM engagement_statements st
+			JOIN engagements e ON e.id = st.engagement_id WHERE st.status = 'visible' AND st.id IN (`+ph+")", args, func(rows *sql.Rows) error {
+			var id int64
 			var e Engagement
 			var opens, closes, archived sql.Null[time.Time]
-			if err := rows.Scan(&e.ID, &e.Status, &opens, &closes, &archived); err != nil {
+			if err := rows.Scan(&id, &e.ID, &e.Status, &opens, &closes, &archived); err != nil {
 				return err
 			}
-			e.OpensOn, e.ClosesOn, e.ArchivedAt = fromNull(opens), fromNull(closes), ptrTime(archived)
-			closed[e.ID] = checkOpen(e, now)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	// Statements still on show, and their engagements.
-	onShow := map[int64]int64{}
-	err = db.InBatches(stmtIDs, func(args []any, ph string) error {
-		return db.Each(ctx, tx, "SELECT id, engagement_id FROM engagement_statements WHERE status = 'visible' AND id IN ("+ph+")", args, func(rows *sql.Rows) error {
-			var id, eid int64
-			if err := rows.Scan(&id, &eid); err != nil {
-				return err
+			onShow[id] = e.ID
+			if _, done := closed[e.ID]; !done {
+				e.OpensOn, e.ClosesOn, e.ArchivedAt = fromNull(opens), fromNull(closes), ptrTime(archived)
+				closed[e.ID] = checkOpen(e, now)
 			}
-			onShow[id] = eid
 			return nil
 		})
 	})
@@ -255,12 +245,10 @@ func (s *Service) writeVotes(ctx context.Context, tx *db.Tx, items []*voteItem) 
 	made := map[participantKey]int64{}
 	var ok []*voteItem
 	for _, it := range items {
-		if cerr, seen := closed[it.engagementID]; !seen {
-			it.refusal = db.ErrNotFound
-		} else if cerr != nil {
-			it.refusal = cerr
-		} else if onShow[it.statementID] != it.engagementID {
+		if onShow[it.statementID] != it.engagementID {
 			it.refusal = errNotOnShow(it.statementID)
+		} else if cerr := closed[it.engagementID]; cerr != nil {
+			it.refusal = cerr
 		}
 		if it.refusal != nil {
 			continue

@@ -156,10 +156,10 @@ func CleanFileName(name string) string {
 	}
 	name = strings.Map(func(r rune) rune {
 		switch {
-		case unicode.IsControl(r), r == '"', r == '<', r == '>', r == ':', r == '*', r == '?', r == '|', r == ';':
-			return -1
 		case unicode.IsSpace(r):
 			return ' '
+		case unicode.IsControl(r), r == '"', r == '<', r == '>', r == ':', r == '*', r == '?', r == '|', r == ';':
+			return -1
 		}
 		return r
 	}, name)

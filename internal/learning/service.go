@@ -22,6 +22,8 @@ type Service struct {
 	Dir  *directory.Service
 	Mail mail.Sender
 	Now  func() time.Time
+	// BaseURL is the site's public address, for links in emails ("" or nil gives paths only).
+	BaseURL func() string
 }
 
 // NewService builds the service.

@@ -1,0 +1,46 @@
+package learning
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/joinedup/joinedup/internal/directory"
+	"github.com/joinedup/joinedup/internal/platform/db"
+)
+
+// The kinds of record of communities of practice, for search documents and the directory's
+// links: communities and their events are public.
+const (
+	CommunityKind = "community"
+	EventKind     = "event"
+)
+
+func init() {
+	SearchKinds[CommunityKind] = "CoP of practice"
+	SearchKinds[EventKind] = "Event"
+	registerKinds(func(s *Service) {
+		s.Dir.RegisterKind(CommunityKind, "CoP of practice", func(ctx context.Context, q db.Q, id int64) (directory.LinkRecord, error) {
+			a, err := s.access(ctx, q, strconv.FormatInt(id, 10))
+			if err != nil {
+				return directory.LinkRecord{}, err
+			}
+			c := a.Community
+			var owners []int64
+			if c.OrgID != 0 {
+				owners = []int64{c.OrgID}
+			}
+			return directory.LinkRecord{Title: c.Name, URL: c.URL(), Visible: c.ArchivedAt == nil || a.Manage, Owners: owners}, nil
+		})
+		s.Dir.RegisterKind(EventKind, "Event", func(ctx context.Context, q db.Q, id int64) (directory.LinkRecord, error) {
+			e, err := eventByID(ctx, q, id)
+			if err != nil {
+				return directory.LinkRecord{}, err
+			}
+			var owners []int64
+			if e.OrgID != 0 {
+				owners = []int64{e.OrgID}
+			}
+			return directory.LinkRecord{Title: e.Title, URL: e.URL(), Visible: true, Owners: owners}, nil
+		})
+	})
+}

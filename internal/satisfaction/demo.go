@@ -85,7 +85,7 @@ func DemoQuestionnaire() forms.Questionnaire {
 			{Value: "concession", Label: "A concession or fee"},
 			{Value: "other", Label: "Something else"},
 		}},
-		{ID: demoBarriers, Type: forms.Multiple, Text: "What got in the way?", Help: "Choose all that apply.",
+		{ID: demoBarriers, Type: forms.Multiple, Text: "What got in the way?",
 			ShowIf: &forms.Condition{Question: QOutcome, Equals: []string{"1", "2"}},
 			Options: []forms.Option{
 				{Value: "wait", Label: "Waiting too long"},

@@ -15,6 +15,7 @@ import (
 	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/engagement"
+	"github.com/joinedup/joinedup/internal/learning"
 	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/migrations"
 	"github.com/joinedup/joinedup/internal/platform/api"
@@ -65,6 +66,7 @@ type App struct {
 	Maturity    *maturity.Service
 	Surveys     *satisfaction.Service
 	Engagements *engagement.Service
+	Learning    *learning.Service
 	Registry    *prometheus.Registry
 	Handler     http.Handler
 	// onShutdown runs after the server has stopped taking requests.
@@ -139,6 +141,13 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	a.Engagements.StartMaps()
 	a.onShutdown = append(a.onShutdown, a.Engagements.StopMaps)
 	if err := (&engagement.Web{Svc: a.Engagements, Render: rend}).Routes(a.Router); err != nil {
+		return nil, err
+	}
+	a.Learning = learning.NewService(d, a.Dir)
+	a.Learning.Mail = authWeb.Reset.Mail
+	a.Learning.BaseURL = func() string { return a.Cfg.BaseURL }
+	a.Learning.RegisterKinds()
+	if err := (&learning.Web{Svc: a.Learning, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := search.NewWeb(d, rend, searchKinds()).Routes(a.Router); err != nil {
@@ -251,6 +260,9 @@ func searchKinds() map[string]string {
 		kinds[k] = v
 	}
 	for k, v := range engagement.SearchKinds {
+		kinds[k] = v
+	}
+	for k, v := range learning.SearchKinds {
 		kinds[k] = v
 	}
 	return kinds

@@ -8,6 +8,7 @@ import (
 	"github.com/joinedup/joinedup/internal/commitments"
 	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/engagement"
+	"github.com/joinedup/joinedup/internal/learning"
 	"github.com/joinedup/joinedup/internal/maturity"
 	"github.com/joinedup/joinedup/internal/platform/auth"
 	"github.com/joinedup/joinedup/internal/platform/authz"
@@ -80,6 +81,12 @@ func LoadDemo(ctx context.Context, d *db.DB) (DemoResult, error) {
 		return DemoResult{}, fmt.Errorf("demo satisfaction: %w", err)
 	}
 	sum += "; " + ssum
+	lsum, err := learning.LoadDemo(ctx, learning.NewService(d, dir), learning.DemoIDs{Orgs: ids.Orgs, Places: ids.Places,
+		Programs: ids.Programs, Commitments: map[string]int64{"AU0019": au0019.ID}, Staff: ids.Staff})
+	if err != nil {
+		return DemoResult{}, fmt.Errorf("demo learning: %w", err)
+	}
+	sum += "; " + lsum
 	return DemoResult{Summary: sum, AdminEmail: admin.Email, AdminPassword: password}, nil
 }
 

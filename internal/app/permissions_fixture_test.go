@@ -54,6 +54,7 @@ func matrixExtraFixtures(t *testing.T, ctx context.Context, f *matrixFixture, or
 	matrixSatisfactionCollectFixtures(t, ctx, f, orgA)
 	matrixSatisfactionCommentFixtures(t, ctx, f)
 	matrixSurveyAnalysisFixtures(t, ctx, f)
+	matrixLearningCaseStudyFixtures(t, ctx, f, orgA, users)
 	f.ids["places"] = fmt.Sprint(place.ID)
 	f.ids["services"] = fmt.Sprint(svc.ID)
 	f.ids["programs"] = fmt.Sprint(prog.ID)

@@ -154,9 +154,9 @@ func demoMapData(seed uint64) (groups []int, votes []demoMapVote) {
 func demoMap(ctx, staff context.Context, s *Service, ids DemoIDs, pmc int64) (string, error) {
 	today := day(s.Now())
 	in := Input{OrgID: pmc, Slug: demoMapSlug, Title: "Place-based work: where do we agree?",
-		Summary: "An opinion map for everyone with a stake in place-based work: vote on statements about local decision-making, joined-up services, data sharing and accountability, and add your own. The map shows the groups of opinion that form, what they all agree on and where they divide.",
-		Purpose: "To find where people agree and where they differ about how the public service should work in places with place-based approaches, as the learning framework for AU0019 is put into practice.",
-		Decision: "Which questions the learning framework asks first in each place, and what the report to Government recommends about delegation, data sharing and accountability.",
+		Summary:       "An opinion map for everyone with a stake in place-based work: vote on statements about local decision-making, joined-up services, data sharing and accountability, and add your own. The map shows the groups of opinion that form, what they all agree on and where they divide.",
+		Purpose:       "To find where people agree and where they differ about how the public service should work in places with place-based approaches, as the learning framework for AU0019 is put into practice.",
+		Decision:      "Which questions the learning framework asks first in each place, and what the report to Government recommends about delegation, data sharing and accountability.",
 		NotNegotiable: "That the learning work reports to Government, and the funding decisions for existing programs.",
 		Influence:     Involve,
 		Affected:      "People and community organisations in places with place-based approaches, and the Commonwealth, state and local agencies that work with them.",
@@ -193,7 +193,9 @@ func demoMapInsert(ctx context.Context, s *Service, engagementID int64, from, to
 		span = time.Hour
 	}
 	P, S := len(groups), len(demoMapStatements)
-	joined := func(p int) time.Time { return from.Add(span * time.Duration(p) / time.Duration(P+1)).UTC().Truncate(time.Microsecond) }
+	joined := func(p int) time.Time {
+		return from.Add(span * time.Duration(p) / time.Duration(P+1)).UTC().Truncate(time.Microsecond)
+	}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		// Participants.
 		for start := 0; start < P; start += 500 {
@@ -293,6 +295,9 @@ func demoMapInsert(ctx context.Context, s *Service, engagementID int64, from, to
 					at = created[v.statement]
 				}
 				at = at.Add(time.Duration(2+k%40) * time.Minute)
+				if at.After(to) {
+					at = to
+				}
 				args = append(args, sid[v.statement], pid[v.participant], engagementID, v.vote, at)
 			}
 			if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {

@@ -670,7 +670,7 @@ func TestMapPages(t *testing.T) {
 	if r.code != 200 {
 		t.Fatalf("map page: %d %s", r.code, r.body)
 	}
-	has(t, "map page", r.body, "<svg", "Group A:", "Group B:", "Group C:", "What sets Group A apart", "than others with",
+	has(t, "map page", r.body, "<svg", "Group A:", "Group B:", "Group C:", "What sets Group A apart", "than everyone else: ",
 		"What all groups agree on", "Where the groups divide", "How the map is worked out", "from 150 participants and 3000 votes",
 		"<caption>Opinion groups: their size", path+"/export", "<table")
 	r = do(t, h, "anonymous", "GET", path, nil)

@@ -210,9 +210,9 @@ func TestRepresentativeLine(t *testing.T) {
 		want string
 	}{
 		{MapRepresentative{Text: "Buses late", Direction: "agree", Agree: 0.854, RestAgree: 0.2, Ratio: 3.1},
-			"Group B agreed much more than others with “Buses late”: 85% of Group B agreed, against 20% of everyone else."},
+			"Group B agreed much more than everyone else: 85% of the group agreed, against 20% of everyone else."},
 		{MapRepresentative{Text: "Trams", Direction: "disagree", Disagree: 0.6, RestDisagree: 0.4, Ratio: 1.4},
-			"Group B disagreed more than others with “Trams”: 60% of Group B disagreed, against 40% of everyone else."},
+			"Group B disagreed more than everyone else: 60% of the group disagreed, against 40% of everyone else."},
 	} {
 		if got := representativeLine(g, c.r); got != c.want {
 			t.Errorf("got  %s\nwant %s", got, c.want)

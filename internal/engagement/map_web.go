@@ -76,9 +76,10 @@ type mapPage struct {
 // groupCard is a group in words.
 type groupCard struct {
 	Label, Size, Share string
-	Lines              []string
+	Lines              []consensusLine
 }
 
+// consensusLine is a statement and what the groups made of it, in words.
 type consensusLine struct {
 	Text, Detail string
 }
@@ -92,18 +93,19 @@ func people(n int) string {
 	return strconv.Itoa(n) + " people"
 }
 
-// representativeLine says in words how a group differs on a statement.
+// representativeLine says in words how a group differs on a statement (the statement itself
+// is shown beside it).
 func representativeLine(g MapGroup, r MapRepresentative) string {
 	more := "more"
 	if r.Ratio >= 2 {
 		more = "much more"
 	}
 	if r.Direction == "agree" {
-		return fmt.Sprintf("Group %s agreed %s than others with “%s”: %s of Group %s agreed, against %s of everyone else.",
-			g.Label, more, r.Text, pctOf(r.Agree), g.Label, pctOf(r.RestAgree))
+		return fmt.Sprintf("Group %s agreed %s than everyone else: %s of the group agreed, against %s of everyone else.",
+			g.Label, more, pctOf(r.Agree), pctOf(r.RestAgree))
 	}
-	return fmt.Sprintf("Group %s disagreed %s than others with “%s”: %s of Group %s disagreed, against %s of everyone else.",
-		g.Label, more, r.Text, pctOf(r.Disagree), g.Label, pctOf(r.RestDisagree))
+	return fmt.Sprintf("Group %s disagreed %s than everyone else: %s of the group disagreed, against %s of everyone else.",
+		g.Label, more, pctOf(r.Disagree), pctOf(r.RestDisagree))
 }
 
 func groupShares(gs []GroupShare, disagree bool) string {
@@ -124,7 +126,7 @@ func buildMapPage(d Detail, v MapView) mapPage {
 	for _, g := range v.Groups {
 		c := groupCard{Label: g.Label, Size: people(g.Size), Share: pctOf(g.Share)}
 		for _, r := range g.Representative {
-			c.Lines = append(c.Lines, representativeLine(g, r))
+			c.Lines = append(c.Lines, consensusLine{Text: r.Text, Detail: representativeLine(g, r)})
 		}
 		pg.Groups = append(pg.Groups, c)
 	}

@@ -567,8 +567,16 @@ func (s *Service) Allowance(ctx context.Context, e Engagement, id Identity) (Sta
 	if !id.Known() {
 		return a, nil
 	}
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM engagement_statements st JOIN engagement_participants p ON p.id = st.participant_id
-		WHERE p.engagement_id = ? AND p.token_hash = ?`, e.ID, id.Hash).Scan(&a.Added)
+	pid := s.p().people.get(e.ID, id.Hash)
+	if pid == 0 {
+		var err error
+		if pid, err = participantID(ctx, s.DB, e.ID, id.Hash); err != nil || pid == 0 {
+			return a, err
+		}
+		s.p().people.put(e.ID, id.Hash, pid)
+	}
+	// engagement_id first, so that the statements index narrows the count to this engagement.
+	err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM engagement_statements WHERE engagement_id = ? AND participant_id = ?", e.ID, pid).Scan(&a.Added)
 	a.Left = max(0, a.Limit-a.Added)
 	return a, err
 }
@@ -602,7 +610,7 @@ func (s *Service) AddStatement(ctx context.Context, key string, id Identity, tex
 			return err
 		}
 		var n int
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM engagement_statements WHERE participant_id = ?", pid).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM engagement_statements WHERE engagement_id = ? AND participant_id = ?", e.ID, pid).Scan(&n); err != nil {
 			return err
 		}
 		if n >= e.StatementLimit {

@@ -581,8 +581,16 @@ func caseStudySnapshotOf(c CaseStudy) caseStudySnapshot {
 func caseStudyDoc(c CaseStudy) search.Doc {
 	body := strings.Join([]string{c.Initiative, c.ProgramName, c.OrgName, strings.Join(csNames(c.Places), ", "), strings.Join(csNames(c.Partners), ", "),
 		strings.Join(csNames(c.Themes), ", "), c.Summary, MarkdownText(c.Approach), MarkdownText(c.Body), c.Authors}, "\n")
-	// TODO(L5): visibility "members" and "community", and facets (places, themes, organisation).
-	return search.Doc{Kind: CaseStudyKind, RecordID: c.ID, Title: c.Title, Body: body, URL: c.URL(), Public: c.Visibility == Public, OrgID: c.OrgID}
+	return search.Doc{Kind: CaseStudyKind, RecordID: c.ID, Title: c.Title, Body: body, URL: c.URL(), Public: c.Visibility == Public, OrgID: c.OrgID,
+		Visibility: c.Visibility, CommunityID: c.CommunityID, Places: csRefIDs(c.Places), Themes: csRefIDs(c.Themes), Orgs: csRefIDs(c.Partners)}
+}
+
+func csRefIDs(rs []CaseStudyRef) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
 }
 
 // indexCaseStudy writes (or, when archived, removes) the search document.

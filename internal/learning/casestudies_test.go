@@ -360,12 +360,23 @@ func TestCaseStudyListFiltersAndSearch(t *testing.T) {
 		if len(hits) != 1 || hits[0].RecordID != a.ID || hits[0].URL != a.URL() {
 			t.Errorf("anonymous search: %+v, want only %d", hits, a.ID)
 		}
-		hits, err = search.Search(f.as("viewer-a"), d, search.Query{Text: "accountability", Kinds: []string{CaseStudyKind}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(hits) != 2 {
-			t.Errorf("the owner's viewer finds %d, want 2 (with %d)", len(hits), hidden.ID)
+		shared := f.create(t, "Shared accountability", Community)
+		for who, want := range map[string]int{"anonymous": 1, "outsider": 2, "member": 3, "contributor-b": 2, "viewer-a": 3, "site-admin": 3} {
+			v, err := f.s.ViewerOf(f.as(who))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var comms []int64
+			for id := range v.Communities {
+				comms = append(comms, id)
+			}
+			hits, err = search.Search(f.as(who), d, search.Query{Text: "accountability", Kinds: []string{CaseStudyKind}, Communities: comms})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) != want {
+				t.Errorf("%s finds %d case studies, want %d (public %d, members %d, community %d)", who, len(hits), want, a.ID, hidden.ID, shared.ID)
+			}
 		}
 		// Archived: out of the index.
 		if err := f.s.ArchiveCaseStudy(f.as("manager-a"), a.ID, true); err != nil {

@@ -454,11 +454,10 @@ func checkOrgExists(ctx context.Context, q db.Q, orgID int64) error {
 
 func indexCommunity(ctx context.Context, q db.Q, c CoP) error {
 	if c.ArchivedAt != nil {
-		return search.Remove(ctx, q, "community", c.ID)
+		return search.Remove(ctx, q, CommunityKind, c.ID)
 	}
-	// TODO(L5): add facets (organisation) when search.Doc has them.
-	return search.Index(ctx, q, search.Doc{Kind: "community", RecordID: c.ID, Title: c.Name,
-		Body: MarkdownText(c.Description), URL: c.URL(), Public: true, OrgID: c.OrgID})
+	return search.Index(ctx, q, search.Doc{Kind: CommunityKind, RecordID: c.ID, Title: c.Name,
+		Body: MarkdownText(c.Description), URL: c.URL(), Public: true, Visibility: search.VisPublic, OrgID: c.OrgID})
 }
 
 // CreateCommunity creates a community hosted by in.OrgID; its creator becomes its first host.

@@ -544,8 +544,12 @@ func (h *Web) workgroupUpdate(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, wg.URL(), "The workgroup is saved.")
 }
 
-func (h *Web) workgroupJoin(w http.ResponseWriter, r *http.Request) error  { return h.workgroupMembership(w, r, true) }
-func (h *Web) workgroupLeave(w http.ResponseWriter, r *http.Request) error { return h.workgroupMembership(w, r, false) }
+func (h *Web) workgroupJoin(w http.ResponseWriter, r *http.Request) error {
+	return h.workgroupMembership(w, r, true)
+}
+func (h *Web) workgroupLeave(w http.ResponseWriter, r *http.Request) error {
+	return h.workgroupMembership(w, r, false)
+}
 
 func (h *Web) workgroupMembership(w http.ResponseWriter, r *http.Request, join bool) error {
 	ref, id, err := h.workgroupRef(r)

@@ -24,9 +24,9 @@ import (
 
 // DigestResult counts what a run did.
 type DigestResult struct {
-	Sent      int `json:"sent"`        // emails sent
+	Sent       int `json:"sent"`        // emails sent
 	NothingNew int `json:"nothing_new"` // people with nothing new
-	Failed    int `json:"failed"`      // emails that could not be sent (tried again next run)
+	Failed     int `json:"failed"`      // emails that could not be sent (tried again next run)
 }
 
 func (r DigestResult) String() string {

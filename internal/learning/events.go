@@ -364,7 +364,12 @@ func indexEvent(ctx context.Context, q db.Q, e Event) error {
 		return search.Remove(ctx, q, EventKind, e.ID)
 	}
 	body := e.When() + "\n" + e.Where() + "\n" + e.CommunityName + "\n" + MarkdownText(e.Description)
-	return search.Index(ctx, q, search.Doc{Kind: EventKind, RecordID: e.ID, Title: e.Title, Body: body, URL: e.URL(), Public: true, OrgID: e.OrgID})
+	var places []int64
+	if e.PlaceID != 0 {
+		places = []int64{e.PlaceID}
+	}
+	return search.Index(ctx, q, search.Doc{Kind: EventKind, RecordID: e.ID, Title: e.Title, Body: body, URL: e.URL(),
+		Public: true, Visibility: search.VisPublic, OrgID: e.OrgID, Places: places})
 }
 
 // reindexEvents rewrites the search documents of a community's events (after it is renamed).
@@ -876,8 +881,11 @@ func icsFold(line string) string {
 			b.WriteByte(' ')
 		}
 		n := min(room, len(line))
-		for n < len(line) && n > 0 && !utf8.RuneStart(line[n]) {
-			n--
+		for k := n; k < len(line) && k > n-utf8.UTFMax && k > 0; k-- {
+			if utf8.RuneStart(line[k]) {
+				n = k
+				break
+			}
 		}
 		b.WriteString(line[:n])
 		b.WriteString("\r\n")

@@ -236,8 +236,14 @@ func (h *Web) eventCreate(w http.ResponseWriter, r *http.Request) error {
 		// Check the rest too, so that every message shows at once.
 		_, _, err = in.check()
 		if ve, ok := valid.As(err); ok {
-			delete(ve, "start")
-			delete(ve, "end")
+			// A date or time the form already refused makes the service's message on
+			// start or end a repeat.
+			for _, k := range []string{"date", "end_date", "start_time", "end_time"} {
+				if errs[k] != "" {
+					delete(ve, "start")
+					delete(ve, "end")
+				}
+			}
 			err = ve
 			if len(ve) == 0 {
 				err = nil

@@ -428,14 +428,17 @@ func snapshotEvidence(e EvidenceItem) evidenceSnapshot {
 		Consent: e.Consent, Sensitive: e.CulturallySensitive, Organisation: e.OrgName, Visibility: e.VisibilityLabel()}
 }
 
-// evidenceDoc is the search document of evidence: found by everyone only when public and
-// not restricted; otherwise by the organisation's members.
-// TODO(L5): pass visibility and community once search.Doc has them.
+// evidenceDoc is the search document of evidence: found as its visibility says, except that
+// restricted evidence is found only by its organisation's staff.
 func evidenceDoc(e EvidenceItem) search.Doc {
+	vis := e.Visibility
+	if e.Restricted {
+		vis = search.VisOrg
+	}
 	body := strings.Join([]string{e.KindLabel(), e.Source, MarkdownText(e.Summary), MarkdownText(e.Outcome),
 		MarkdownText(e.Significance), MarkdownText(e.Contribution), e.OrgName}, "\n")
 	return search.Doc{Kind: KindEvidence, RecordID: e.ID, Title: e.Title, Body: valid.Truncate(body, 20_000), URL: e.URL(),
-		Public: e.Visibility == Public && !e.Restricted, OrgID: e.OrgID}
+		Public: vis == Public, OrgID: e.OrgID, Visibility: vis, CommunityID: e.CommunityID}
 }
 
 func dateArg(t time.Time) any {

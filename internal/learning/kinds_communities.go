@@ -13,11 +13,15 @@ import (
 const (
 	CommunityKind = "community"
 	EventKind     = "event"
+	ThreadKind    = "thread"       // found by the community's members only
+	LibraryKind   = "library_item" // found by the community's members only
 )
 
 func init() {
 	SearchKinds[CommunityKind] = "CoP of practice"
 	SearchKinds[EventKind] = "Event"
+	SearchKinds[ThreadKind] = "Discussion"
+	SearchKinds[LibraryKind] = "Library item"
 	registerKinds(func(s *Service) {
 		s.Dir.RegisterKind(CommunityKind, "CoP of practice", func(ctx context.Context, q db.Q, id int64) (directory.LinkRecord, error) {
 			a, err := s.access(ctx, q, strconv.FormatInt(id, 10))

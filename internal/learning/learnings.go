@@ -842,10 +842,9 @@ func snapshotLearning(ctx context.Context, q db.Q, l Learning) (learningSnapshot
 	return sn, err
 }
 
-// learningDoc is the search document of a learning. Only public learnings are found by
-// everyone; the others by their organisation's members (until search knows visibility).
-// TODO(L5): pass visibility, community, theme names and places once search.Doc has them.
-func learningDoc(l Learning) search.Doc {
+// learningDoc is the search document of a learning: found by those who may see it, with its
+// themes and the places of its case studies as facets.
+func learningDoc(l Learning, places []int64) search.Doc {
 	var themes []string
 	for _, t := range l.Themes {
 		themes = append(themes, t.Title)
@@ -853,7 +852,35 @@ func learningDoc(l Learning) search.Doc {
 	body := strings.Join([]string{l.TypeLabel(), strings.Join(themes, " "), MarkdownText(l.Insight), MarkdownText(l.Situation),
 		MarkdownText(l.Action), MarkdownText(l.Result), MarkdownText(l.Context), l.OrgName}, "\n")
 	return search.Doc{Kind: KindLearning, RecordID: l.ID, Title: l.Title, Body: valid.Truncate(body, 20_000), URL: l.URL(),
-		Public: l.Visibility == Public, OrgID: l.OrgID}
+		Public: l.Visibility == Public, OrgID: l.OrgID, Visibility: l.Visibility, CommunityID: l.CommunityID,
+		Themes: lrThemeIDs(l.Themes), Places: places}
+}
+
+// learningPlaces lists the places of the case studies a learning is linked to.
+func learningPlaces(ctx context.Context, q db.Q, id int64) ([]int64, error) {
+	var out []int64
+	err := db.Each(ctx, q, `SELECT DISTINCT cp.place_id FROM learning_case_studies lc JOIN case_study_places cp ON cp.case_study_id = lc.case_study_id
+		WHERE lc.learning_id = ? ORDER BY cp.place_id`, []any{id}, func(rows *sql.Rows) error {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// indexLearning writes (or, when archived, removes) a learning's search document.
+func indexLearning(ctx context.Context, tx db.Q, l Learning) error {
+	if l.Archived {
+		return search.Remove(ctx, tx, KindLearning, l.ID)
+	}
+	places, err := learningPlaces(ctx, tx, l.ID)
+	if err != nil {
+		return err
+	}
+	return search.Index(ctx, tx, learningDoc(l, places))
 }
 
 // saveLearningLinks writes the themes, case studies and evidence of learning id.
@@ -890,12 +917,7 @@ func (s *Service) afterLearningSave(ctx context.Context, tx db.Q, id int64, acti
 	if err := SaveRevision(ctx, tx, KindLearning, id, l.Revision, p.UserID, summary, sn); err != nil {
 		return l, err
 	}
-	if l.Archived {
-		err = search.Remove(ctx, tx, KindLearning, id)
-	} else {
-		err = search.Index(ctx, tx, learningDoc(l))
-	}
-	if err != nil {
+	if err := indexLearning(ctx, tx, l); err != nil {
 		return l, err
 	}
 	return l, audit.Record(ctx, tx, audit.Entry{Action: action, TargetKind: KindLearning, TargetID: id, Target: l.Title,
@@ -1027,11 +1049,7 @@ func (s *Service) ArchiveLearning(ctx context.Context, id int64, archived bool) 
 			action = "learning.restore"
 		}
 		l.Archived = archived
-		if archived {
-			if err := search.Remove(ctx, tx, KindLearning, id); err != nil {
-				return err
-			}
-		} else if err := search.Index(ctx, tx, learningDoc(l)); err != nil {
+		if err := indexLearning(ctx, tx, l); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: action, TargetKind: KindLearning, TargetID: id, Target: l.Title})

@@ -10,6 +10,7 @@ import (
 	"github.com/joinedup/joinedup/internal/platform/audit"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
+	"github.com/joinedup/joinedup/internal/platform/search"
 	"github.com/joinedup/joinedup/internal/platform/valid"
 )
 
@@ -74,16 +75,18 @@ type LibraryInput struct {
 }
 
 const libraryColumns = `li.id, li.community_id, li.title, li.description, li.kind, li.url, COALESCE(li.uploaded_by, 0), COALESCE(u.name, ''), li.created_at,
-	COALESCE(f.id, 0), COALESCE(f.name, ''), COALESCE(f.content_type, ''), COALESCE(f.size, 0), COALESCE(f.sha256, ''), COALESCE(f.created_at, li.created_at)`
+	COALESCE(f.id, 0), COALESCE(f.name, ''), COALESCE(f.content_type, ''), COALESCE(f.size, 0), COALESCE(f.sha256, ''), f.created_at`
 
 const libraryFrom = ` FROM library_items li LEFT JOIN learning_files f ON f.id = li.file_id LEFT JOIN users u ON u.id = li.uploaded_by`
 
 func scanLibraryItem(row interface{ Scan(...any) error }) (LibraryItem, error) {
 	var it LibraryItem
 	var f File
+	var fileAt sql.NullTime
 	err := row.Scan(&it.ID, &it.CommunityID, &it.Title, &it.Description, &it.Kind, &it.URL, &it.UploadedBy, &it.Uploader, &it.CreatedAt,
-		&f.ID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.CreatedAt)
+		&f.ID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &fileAt)
 	if f.ID != 0 {
+		f.CreatedAt = fileAt.Time
 		f.UploadedBy = it.UploadedBy
 		it.File = &f
 	}
@@ -182,6 +185,10 @@ func (s *Service) AddLibraryItem(ctx context.Context, ref string, in LibraryInpu
 			return db.MapError(err)
 		}
 		if it, err = scanLibraryItem(tx.QueryRow(ctx, "SELECT "+libraryColumns+libraryFrom+" WHERE li.id = ?", id)); err != nil {
+			return err
+		}
+		if err := search.Index(ctx, tx, search.Doc{Kind: LibraryKind, RecordID: id, Title: it.Title, Body: it.Description + "\n" + it.KindLabel(),
+			URL: "/communities/" + a.Community.Slug + "/library#item-" + cpItoa(id), Visibility: search.VisCommunity, CommunityID: a.Community.ID}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "library.add", TargetKind: "library_item", TargetID: id, Target: it.Title})

@@ -30,11 +30,11 @@ func (h *Web) libraryList(w http.ResponseWriter, r *http.Request) error {
 }
 
 type libraryFormData struct {
-	A        Access
-	Kinds    []web.Option
-	Accept   string
-	Types    string
-	MaxSize  string
+	A       Access
+	Kinds   []web.Option
+	Accept  string
+	Types   string
+	MaxSize string
 }
 
 func (h *Web) libraryFormPage(w http.ResponseWriter, r *http.Request, status int, form *web.Form) error {
@@ -44,7 +44,7 @@ func (h *Web) libraryFormPage(w http.ResponseWriter, r *http.Request, status int
 	}
 	kinds := cpOptions(LibraryKinds, func(k struct{ Value, Label string }) (string, string) { return k.Value, k.Label })
 	h.Render.Render(w, r, status, "learning/library_form", web.Page{Title: "Add to the library", Form: form,
-		Data: libraryFormData{A: a, Kinds: kinds, Accept: FileAccept(), Types: FileTypesText(), MaxSize: MaxFileText()},
+		Data:        libraryFormData{A: a, Kinds: kinds, Accept: FileAccept(), Types: FileTypesText(), MaxSize: MaxFileText()},
 		Breadcrumbs: communityCrumbs(a.Community, web.Crumb{Label: "Library", URL: a.Community.URL() + "/library"}, web.Crumb{Label: "Add"})})
 	return nil
 }

@@ -151,7 +151,7 @@ func ParseObservationCSV(data []byte) ([]ObservationInput, []LineError) {
 			var pe *csv.ParseError
 			line := 0
 			if errors.As(err, &pe) {
-				line = pe.Line
+				line = pe.StartLine
 				err = pe.Err
 			}
 			errs = append(errs, LineError{Line: line, Message: "This line is not valid CSV (" + err.Error() + "): nothing after it was read."})

@@ -372,14 +372,17 @@ func CanEditRecommendation(p authz.Principal, m Recommendation) bool {
 	return p.Can(authz.Contribute, m.OrgID)
 }
 
-// recommendationDoc is the search document of a recommendation of a published report.
-func recommendationDoc(m Recommendation) search.Doc {
+// recommendationDoc is the search document of a recommendation: found as its report is.
+func recommendationDoc(m Recommendation, published bool) search.Doc {
+	vis := search.VisOrg
+	if published {
+		vis = search.VisPublic
+	}
 	body := strings.Join([]string{MarkdownText(m.Body), m.Audience, m.ReportTitle}, "\n")
-	return search.Doc{Kind: KindRecommendation, RecordID: m.ID, Title: m.Title, Body: valid.Truncate(body, 20_000), URL: m.URL(), Public: true, OrgID: m.OrgID}
+	return search.Doc{Kind: KindRecommendation, RecordID: m.ID, Title: m.Title, Body: valid.Truncate(body, 20_000), URL: m.URL(), Public: published, OrgID: m.OrgID, Visibility: vis}
 }
 
-// indexRecommendations indexes the recommendations of a published report, and takes those of
-// a draft out of the index.
+// indexRecommendations indexes the recommendations of a report as the report is seen.
 func indexRecommendations(ctx context.Context, tx db.Q, r Report) error {
 	var ms []Recommendation
 	err := db.Each(ctx, tx, "SELECT "+recommendationColumns+recommendationFrom+" WHERE m.report_id = ?", []any{r.ID}, func(rows *sql.Rows) error {
@@ -394,12 +397,7 @@ func indexRecommendations(ctx context.Context, tx db.Q, r Report) error {
 		return err
 	}
 	for _, m := range ms {
-		if r.Published() {
-			err = search.Index(ctx, tx, recommendationDoc(m))
-		} else {
-			err = search.Remove(ctx, tx, KindRecommendation, m.ID)
-		}
-		if err != nil {
+		if err := search.Index(ctx, tx, recommendationDoc(m, r.Published())); err != nil {
 			return err
 		}
 	}
@@ -546,10 +544,8 @@ func (s *Service) CreateRecommendation(ctx context.Context, in RecommendationInp
 		if m, err = loadRecommendation(ctx, tx, id); err != nil {
 			return err
 		}
-		if r.Published() {
-			if err := search.Index(ctx, tx, recommendationDoc(m)); err != nil {
-				return err
-			}
+		if err := search.Index(ctx, tx, recommendationDoc(m, r.Published())); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "recommendation.create", TargetKind: KindRecommendation, TargetID: id, Target: m.Title,
 			Detail: fmt.Sprintf("report %d; ", r.ID) + recommendationDetail(m, in)})
@@ -629,12 +625,7 @@ func (s *Service) UpdateRecommendation(ctx context.Context, id int64, in Recomme
 		if err != nil {
 			return err
 		}
-		if st == ReportPublished {
-			err = search.Index(ctx, tx, recommendationDoc(m))
-		} else {
-			err = search.Remove(ctx, tx, KindRecommendation, id)
-		}
-		if err != nil {
+		if err := search.Index(ctx, tx, recommendationDoc(m, st == ReportPublished)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "recommendation.update", TargetKind: KindRecommendation, TargetID: id, Target: m.Title,

@@ -316,22 +316,24 @@ func dedupeKeepOrder(ids []int64) []int64 {
 	return out
 }
 
-// reportDoc is the search document of a published report.
+// reportDoc is the search document of a report: found by everyone once published, by the
+// organisation's staff while a draft.
 func reportDoc(r Report) search.Doc {
+	vis := search.VisOrg
+	if r.Published() {
+		vis = search.VisPublic
+	}
 	var titles []string
 	for _, sc := range r.Sections {
 		titles = append(titles, sc.Title)
 	}
 	body := strings.Join([]string{MarkdownText(r.Introduction), strings.Join(titles, "\n"), r.OrgName}, "\n")
-	return search.Doc{Kind: KindReport, RecordID: r.ID, Title: r.Title, Body: valid.Truncate(body, 20_000), URL: r.URL(), Public: true, OrgID: r.OrgID}
+	return search.Doc{Kind: KindReport, RecordID: r.ID, Title: r.Title, Body: valid.Truncate(body, 20_000), URL: r.URL(), Public: r.Published(), OrgID: r.OrgID, Visibility: vis}
 }
 
-// indexReport indexes a published report and removes a draft from the index.
+// indexReport writes a report's search document.
 func indexReport(ctx context.Context, tx db.Q, r Report) error {
-	if r.Published() {
-		return search.Index(ctx, tx, reportDoc(r))
-	}
-	return search.Remove(ctx, tx, KindReport, r.ID)
+	return search.Index(ctx, tx, reportDoc(r))
 }
 
 // CreateReport starts a report (contributors of the organisation), as a draft, with the
@@ -706,31 +708,52 @@ func parsePosition(c *valid.Checker, field, s string) (n int, set bool) {
 	return v, true
 }
 
-// reorder sorts ids by their typed positions: entries with a position go where it says
-// (ties keep their order), entries without keep their place in the sequence.
+// reorder puts ids in the order their typed positions ask for: each typed one goes to the
+// position it names (1 is first; out-of-range numbers go to the nearest end; two asking for
+// the same place keep their order), and the others keep their order in the places left.
 func reorder(ids []int64, pos map[int64]int) []int64 {
-	type entry struct {
-		id  int64
-		key int
-		idx int
+	n := len(ids)
+	type want struct {
+		id       int64
+		pos, idx int
 	}
-	es := make([]entry, len(ids))
+	var typed []want
 	for i, id := range ids {
-		k, ok := pos[id]
-		if !ok {
-			k = i + 1
+		if p, ok := pos[id]; ok {
+			typed = append(typed, want{id, min(max(p, 1), n), i})
 		}
-		es[i] = entry{id, k, i}
 	}
-	slices.SortStableFunc(es, func(a, b entry) int {
-		if a.key != b.key {
-			return a.key - b.key
+	slices.SortStableFunc(typed, func(a, b want) int {
+		if a.pos != b.pos {
+			return a.pos - b.pos
 		}
 		return a.idx - b.idx
 	})
-	out := make([]int64, len(es))
-	for i, e := range es {
-		out[i] = e.id
+	out := make([]int64, n)
+	filled := make([]bool, n)
+	free := func(from int) int {
+		for i := from; i < n; i++ {
+			if !filled[i] {
+				return i
+			}
+		}
+		for i := 0; i < n; i++ {
+			if !filled[i] {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, w := range typed {
+		i := free(w.pos - 1)
+		out[i], filled[i] = w.id, true
+	}
+	for _, id := range ids {
+		if _, ok := pos[id]; ok {
+			continue
+		}
+		i := free(0)
+		out[i], filled[i] = id, true
 	}
 	return out
 }
@@ -791,7 +814,7 @@ func ParseLayoutForm(v url.Values) (ReportLayout, LayoutOp, error) {
 				itemPos[lid] = n
 			}
 		}
-		secs = append(secs, SectionInput{ID: sid, Title: v.Get(sectionField(sid, "title")), Intro: v.Get(sectionField(sid, "intro")),
+		secs = append(secs, SectionInput{ID: sid, Title: strings.TrimSpace(v.Get(sectionField(sid, "title"))), Intro: v.Get(sectionField(sid, "intro")),
 			LearningIDs: reorder(items, itemPos)})
 	}
 	order := reorder(sids, secPos)

@@ -10,6 +10,7 @@ import (
 	"github.com/joinedup/joinedup/internal/platform/audit"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
+	"github.com/joinedup/joinedup/internal/platform/search"
 	"github.com/joinedup/joinedup/internal/platform/valid"
 )
 
@@ -164,6 +165,12 @@ func (s *Service) Thread(ctx context.Context, ref string, id int64) (ThreadView,
 	return v, err
 }
 
+// indexThread makes a thread findable by the members of its community (and site admins).
+func indexThread(ctx context.Context, q db.Q, t Thread) error {
+	return search.Index(ctx, q, search.Doc{Kind: ThreadKind, RecordID: t.ID, Title: t.Title, Body: MarkdownText(t.Body), URL: t.URL(),
+		Visibility: search.VisCommunity, CommunityID: t.CommunityID})
+}
+
 func cpCheckBody(c *valid.Checker, field, body string) {
 	if strings.TrimSpace(body) == "" {
 		c.Add(field, "Write something first.")
@@ -205,7 +212,9 @@ func (s *Service) CreateThread(ctx context.Context, ref string, in ThreadInput) 
 		if t, err = scanThread(tx.QueryRow(ctx, "SELECT "+threadColumns+threadFrom+" WHERE t.id = ?", id)); err != nil {
 			return err
 		}
-		// TODO(L5): index threads for members only when search.Doc can say "one community".
+		if err := indexThread(ctx, tx, t); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "thread.create", TargetKind: "thread", TargetID: id, Target: t.Title})
 	})
 	return t, err

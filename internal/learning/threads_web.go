@@ -49,7 +49,7 @@ func (h *Web) threadFormPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	h.Render.Render(w, r, status, "learning/thread_form", web.Page{Title: "Start a discussion", Form: form,
-		Data: threadFormData{A: a, Workgroups: cpOptions(wgs, func(w Workgroup) (string, string) { return cpItoa(w.ID), w.Name })},
+		Data:        threadFormData{A: a, Workgroups: cpOptions(wgs, func(w Workgroup) (string, string) { return cpItoa(w.ID), w.Name })},
 		Breadcrumbs: communityCrumbs(a.Community, web.Crumb{Label: "Discussions", URL: a.Community.URL() + "/threads"}, web.Crumb{Label: "New"})})
 	return nil
 }

@@ -1,27 +1,75 @@
 -- +goose Up
--- Search over every capability: who may find a document (visibility beyond public / one
--- organisation) and the facets the results are counted and filtered by.
+-- Search over every capability: who may find a document beyond "public or one organisation",
+-- and the facets its results are counted and filtered by.
 --
 -- visibility: public (everyone), members (anyone signed in), community (the members of
--- community_id), org (staff of org_id). Staff of org_id and site admins always find a
--- document. public stays in step (public = visibility 'public') for older readers.
+-- community_id), org (the staff of org_id only). Staff of org_id and site admins always find
+-- a document. public stays in step (public = visibility 'public').
+--
+-- tags holds one word per visibility rule and facet value (written by search.Index: kind,
+-- owner, organisations, places, themes), indexed in its own column of search_fts, so that
+-- visibility and filters are answered by the full-text index itself without reading a row
+-- per match.
 ALTER TABLE search_documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
 ALTER TABLE search_documents ADD COLUMN community_id INTEGER;
-UPDATE search_documents SET visibility = 'org' WHERE NOT public;
+ALTER TABLE search_documents ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 
--- One row per facet value of a document: kind (the document's kind), organisation, place and
--- theme (ids, as text). Written by search.Index with the document.
-CREATE TABLE search_facets (
-    doc_id INTEGER NOT NULL REFERENCES search_documents(id) ON DELETE CASCADE,
-    facet  TEXT NOT NULL,
-    value  TEXT NOT NULL,
-    PRIMARY KEY (doc_id, facet, value)
-) WITHOUT ROWID;
-CREATE INDEX search_facets_value ON search_facets (facet, value, doc_id);
-INSERT INTO search_facets (doc_id, facet, value) SELECT id, 'kind', kind FROM search_documents;
-INSERT INTO search_facets (doc_id, facet, value) SELECT id, 'organisation', CAST(org_id AS TEXT) FROM search_documents WHERE org_id IS NOT NULL;
+DROP TRIGGER search_documents_ai;
+DROP TRIGGER search_documents_ad;
+DROP TRIGGER search_documents_au;
+DROP TABLE search_fts;
+
+-- The words of existing documents (their places and themes come when they are indexed again).
+UPDATE search_documents SET visibility = CASE WHEN public THEN 'public' ELSE 'org' END,
+    tags = 'zk' || lower(hex(kind)) || 'x' || CASE WHEN public THEN ' zvpx' ELSE '' END
+        || CASE WHEN org_id IS NOT NULL THEN ' zo' || org_id || 'x zf' || org_id || 'x' ELSE '' END;
+
+CREATE VIRTUAL TABLE search_fts USING fts5 (
+    title, body, tags, content='search_documents', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO search_fts (search_fts) VALUES ('rebuild');
+-- +goose StatementBegin
+CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
+    INSERT INTO search_fts (rowid, title, body, tags) VALUES (new.id, new.title, new.body, new.tags);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body, tags) VALUES ('delete', old.id, old.title, old.body, old.tags);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body, tags) VALUES ('delete', old.id, old.title, old.body, old.tags);
+    INSERT INTO search_fts (rowid, title, body, tags) VALUES (new.id, new.title, new.body, new.tags);
+END;
+-- +goose StatementEnd
 
 -- +goose Down
-DROP TABLE search_facets;
+DROP TRIGGER search_documents_ai;
+DROP TRIGGER search_documents_ad;
+DROP TRIGGER search_documents_au;
+DROP TABLE search_fts;
+ALTER TABLE search_documents DROP COLUMN tags;
 ALTER TABLE search_documents DROP COLUMN community_id;
 ALTER TABLE search_documents DROP COLUMN visibility;
+CREATE VIRTUAL TABLE search_fts USING fts5 (
+    title, body, content='search_documents', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO search_fts (search_fts) VALUES ('rebuild');
+-- +goose StatementBegin
+CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
+    INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+    INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+-- +goose StatementEnd

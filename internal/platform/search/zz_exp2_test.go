@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/joinedup/joinedup/internal/platform/authz"
 )
 
 func TestExp2(t *testing.T) {
@@ -14,42 +16,43 @@ func TestExp2(t *testing.T) {
 	}
 	d := expDB(t)
 	defer d.Close()
-	ctx := context.Background()
-	run := func(label, q string, args ...any) {
-		best := time.Duration(1e12)
-		var res string
-		for range 3 {
-			t0 := cpu()
-			rows, err := d.Query(ctx, q, args...)
-			if err != nil {
-				t.Fatal(label, err)
+	ctx := authz.With(context.Background(), authz.Principal{UserID: 1, Roles: map[int64]authz.Role{3: authz.Viewer, 40: authz.Contributor}})
+	for _, q := range []string{"celefolosa", "community", "services public", "partners lovevelo"} {
+		sq := Query{Text: q, Communities: []int64{2, 5}, Limit: 20}
+		pl := newPlan(d.Dialect(), authz.From(ctx), Terms(q), sq, sq.filters(), "")
+		step := func(label string, f func()) {
+			best := time.Duration(1e12)
+			for range 3 {
+				t0 := cpu()
+				f()
+				best = min(best, cpu()-t0)
 			}
-			n := 0
-			for rows.Next() {
-				n++
-				if n == 1 {
-					cols, _ := rows.Columns()
-					vals := make([]any, len(cols))
-					for i := range vals {
-						vals[i] = new(any)
-					}
-					rows.Scan(vals...)
-					res = fmt.Sprint(*(vals[0].(*any)))
+			fmt.Printf("%-20s %-10s %6.2fms\n", q, label, ms(best))
+		}
+		var n1, n2 int
+		step("counts", func() { n1, n2, _ = pl.counts(ctx, d) })
+		c1, a1 := pl.cond(1)
+		c2, a2 := pl.cond(2)
+		c0, a0 := pl.cond(0)
+		cnt := func(c string, a []any) func() {
+			return func() {
+				var n int
+				if err := d.QueryRow(ctx, "SELECT count(*) FROM "+pl.from()+" WHERE "+c, a...).Scan(&n); err != nil {
+					t.Fatal(err)
 				}
 			}
-			rows.Close()
-			best = min(best, cpu()-t0)
 		}
-		fmt.Printf("%-40s %8.2fms  %s\n", label, ms(best), res)
-	}
-	for _, term := range []string{`"community"*`, `"community"`, `"survey"*`, `"services"* AND "public"*`, `"bavimisa"*`} {
-		fmt.Println("==", term)
-		run("count fts", "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", term)
-		run("count title", "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", "{title} : ("+term+")")
-		run("count join", "SELECT count(*) FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH ? AND d.public", term)
-		run("rank fts order by rank", "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT 20", term)
-		run("rank fts bm25 expr", "SELECT rowid, bm25(search_fts, 4.0, 1.0) r FROM search_fts WHERE search_fts MATCH ? ORDER BY r LIMIT 20", term)
-		run("rank title only", "SELECT rowid, bm25(search_fts, 4.0, 1.0) r FROM search_fts WHERE search_fts MATCH ? ORDER BY r LIMIT 20", "{title} : ("+term+")")
-		run("rowid desc limit 1000", "SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 1000)", term)
+		step("count1", cnt(c1, a1))
+		step("count2", cnt(c2, a2))
+		step("count0", cnt(c0, a0))
+		plain := pl
+		plain.tags = ""
+		cp, ap := plain.cond(0)
+		step("count0-notags", cnt(cp, ap))
+		var es []entry
+		step("window", func() { es, _ = pl.window(ctx, d, n1, n2, 0, 1000) })
+		step("hits", func() { pl.hits(ctx, d, es[:min(20, len(es))]) })
+		step("find", func() { Find(ctx, d, sq) })
+		fmt.Println(a0...)
 	}
 }

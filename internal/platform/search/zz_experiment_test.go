@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"testing"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/joinedup/joinedup/internal/migrations"
@@ -14,13 +14,17 @@ import (
 )
 
 func expDB(t *testing.T) *db.DB {
-	path := "/tmp/l5/bench.db"
+	path := "/tmp/l5/bench2.db"
+	dsn := "sqlite:" + path
+	if v := os.Getenv("L5PG"); v != "" {
+		dsn = v
+	}
 	_, statErr := os.Stat(path)
-	d, err := db.Open(context.Background(), "sqlite:"+path)
+	d, err := db.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if statErr != nil {
+	if os.Getenv("L5BUILD") != "" || (statErr != nil && d.Dialect() == db.SQLite) {
 		if _, err := d.Migrate(context.Background(), migrations.FS); err != nil {
 			t.Fatal(err)
 		}
@@ -36,25 +40,23 @@ func TestExperiment(t *testing.T) {
 	d := expDB(t)
 	defer d.Close()
 	ctx := authz.With(context.Background(), authz.Principal{UserID: 1, Roles: map[int64]authz.Role{3: authz.Viewer, 40: authz.Contributor}})
+	var all []time.Duration
 	for _, q := range benchQueries() {
 		sq := Query{Text: q, Communities: []int64{2, 5}, Limit: 20}
-		var a, b, c time.Duration = 1e12, 1e12, 1e12
-		var n int
-		var err, err2, err3 error
+		var a, w time.Duration = 1e12, 1e12
+		var r Result
+		var err error
 		for range 3 {
-			t0 := cpu()
-			_, err = Search(ctx, d, sq)
-			t1 := cpu()
-			m := newMatch(d.Dialect(), authz.From(ctx), Terms(q), sq, "")
-			n, err2 = countMatches(ctx, d, m)
-			t2 := cpu()
-			out := map[string][]FacetValue{}
-			err3 = countFacets(ctx, d, m, FacetNames(), out)
-			t3 := cpu()
-			a, b, c = min(a, t1-t0), min(b, t2-t1), min(c, t3-t2)
+			t0, w0 := cpu(), time.Now()
+			r, err = Find(ctx, d, sq)
+			a, w = min(a, cpu()-t0), min(w, time.Since(w0))
 		}
-		fmt.Printf("%-28q n=%6d search %6.1fms count %6.1fms facets %6.1fms %v %v %v\n", q, n, ms(a), ms(b), ms(c), err, err2, err3)
+		all = append(all, a)
+		pl := newPlan(d.Dialect(), authz.From(ctx), Terms(q), sq, sq.filters(), "")
+		n1, n2, _ := pl.counts(ctx, d)
+		fmt.Printf("%-28q total=%6d (%5d+%5d) hits=%2d kinds=%2d places=%3d cpu %6.1fms wall %6.1fms %v\n", q, r.Total, n1, n2, len(r.Hits), len(r.Facets["kind"]), len(r.Facets["place"]), ms(a), ms(w), err)
 	}
+	fmt.Println(all)
 }
 
 func cpu() time.Duration {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // IANA time zones inside the binary: events are shown in their own zone
 
 	"github.com/joinedup/joinedup/internal/cli"
 )

@@ -55,7 +55,10 @@ func matrixExtraFixtures(t *testing.T, ctx context.Context, f *matrixFixture, or
 	matrixSatisfactionCommentFixtures(t, ctx, f)
 	matrixSurveyAnalysisFixtures(t, ctx, f)
 	matrixLearningCaseStudyFixtures(t, ctx, f, orgA, users)
+	matrixLearningCommunityFixtures(t, ctx, f, orgA, users)
+	matrixLearningLearningFixtures(t, ctx, f, orgA, users)
 	f.ids["places"] = fmt.Sprint(place.ID)
 	f.ids["services"] = fmt.Sprint(svc.ID)
 	f.ids["programs"] = fmt.Sprint(prog.ID)
+	matrixLearningOutcomeFixtures(t, ctx, f, orgA, place.ID, prog.ID)
 }

@@ -44,6 +44,7 @@ func commands() []command {
 		{"token", "API tokens: token create --email E", cmdToken},
 		{"import", "import data: import commitments FILE.csv [--dry-run] [--skip-invalid] [--owner ORG] | import framework FILE.yaml", cmdImport},
 		{"backup", "write a consistent snapshot of the SQLite database: backup --out FILE", cmdBackup},
+		{"digest", "email each community member what is new in their communities: digest --base-url URL [--smtp …]", cmdDigest},
 		{"loadtest", "load a running server with survey submissions: loadtest --url URL --survey CODE [--baseline] [--form|--page]", cmdLoadtest},
 		{"version", "print the version", func(ctx context.Context, e *cmdEnv, args []string) error {
 			fmt.Fprintln(e.stdout, "joinedup", app.Version)

@@ -738,3 +738,53 @@ func TestDemoMapRecoversItsGroups(t *testing.T) {
 		t.Errorf("consensus %d, divisive %d", agree, len(v.Divisive))
 	}
 }
+
+// TestMarkStaleMaps: at start-up the worker marks the maps with votes newer than the map (or
+// no map at all), and only those.
+func TestMarkStaleMaps(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		a := plantMap(t, f, "Stale A", 2, 10, 8, 8, 0.1, 1)
+		b := plantMap(t, f, "Stale B", 2, 10, 8, 8, 0.1, 2)
+		f.published(t, f.mapInput("No votes", ModeratePost))
+		dirty := func() []int64 {
+			f.s.Maps.mu.Lock()
+			defer f.s.Maps.mu.Unlock()
+			var ids []int64
+			for id := range f.s.Maps.dirty {
+				ids = append(ids, id)
+			}
+			clear(f.s.Maps.dirty)
+			slices.Sort(ids)
+			return ids
+		}
+		if err := f.s.markStaleMaps(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := dirty(); !slices.Equal(got, []int64{a.e.ID, b.e.ID}) {
+			t.Errorf("without maps: dirty %v, want %v", got, []int64{a.e.ID, b.e.ID})
+		}
+		for _, pl := range []planted{a, b} {
+			if _, err := f.s.RecomputeMap(ctx, pl.e.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.s.markStaleMaps(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := dirty(); len(got) != 0 {
+			t.Errorf("with fresh maps: dirty %v", got)
+		}
+		if _, err := d.Exec(ctx, "UPDATE engagement_votes SET voted_at = ? WHERE engagement_id = ? AND statement_id = ?",
+			time.Now().UTC().Add(time.Hour), b.e.ID, b.sids[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.markStaleMaps(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := dirty(); !slices.Equal(got, []int64{b.e.ID}) {
+			t.Errorf("after a newer vote on B: dirty %v", got)
+		}
+	})
+}

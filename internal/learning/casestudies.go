@@ -67,32 +67,32 @@ type CaseStudyRef struct {
 
 // CaseStudy is a case study as people see it.
 type CaseStudy struct {
-	ID            int64     `json:"id"`
-	OrgID         int64     `json:"organisation_id"`
-	OrgName       string    `json:"organisation_name"`
-	Title         string    `json:"title"`
-	Initiative    string    `json:"initiative"`
-	ProgramID     int64     `json:"program_id,omitempty"`
-	ProgramName   string    `json:"program_name,omitempty"`
-	PeriodStart   string    `json:"period_start,omitempty"` // YYYY-MM-DD
-	PeriodEnd     string    `json:"period_end,omitempty"`
-	Approach      string    `json:"approach"`
-	Influence     string    `json:"influence"`
-	Summary       string    `json:"summary"`
-	Body          string    `json:"body"` // Markdown
-	Authors       string    `json:"authors"`
-	Visibility    string    `json:"visibility"`
-	CommunityID   int64     `json:"community_id,omitempty"`
-	CommunityName string    `json:"community_name,omitempty"`
-	Revision      int       `json:"revision"`
-	CreatedBy     int64     `json:"created_by,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	Archived      bool      `json:"archived"`
-	Places        []CaseStudyRef     `json:"places"`
-	Partners      []CaseStudyRef     `json:"partners"`
-	Themes        []CaseStudyRef     `json:"themes"`
-	Files         []File    `json:"attachments"`
+	ID            int64          `json:"id"`
+	OrgID         int64          `json:"organisation_id"`
+	OrgName       string         `json:"organisation_name"`
+	Title         string         `json:"title"`
+	Initiative    string         `json:"initiative"`
+	ProgramID     int64          `json:"program_id,omitempty"`
+	ProgramName   string         `json:"program_name,omitempty"`
+	PeriodStart   string         `json:"period_start,omitempty"` // YYYY-MM-DD
+	PeriodEnd     string         `json:"period_end,omitempty"`
+	Approach      string         `json:"approach"`
+	Influence     string         `json:"influence"`
+	Summary       string         `json:"summary"`
+	Body          string         `json:"body"` // Markdown
+	Authors       string         `json:"authors"`
+	Visibility    string         `json:"visibility"`
+	CommunityID   int64          `json:"community_id,omitempty"`
+	CommunityName string         `json:"community_name,omitempty"`
+	Revision      int            `json:"revision"`
+	CreatedBy     int64          `json:"created_by,omitempty"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Archived      bool           `json:"archived"`
+	Places        []CaseStudyRef `json:"places"`
+	Partners      []CaseStudyRef `json:"partners"`
+	Themes        []CaseStudyRef `json:"themes"`
+	Files         []File         `json:"attachments"`
 }
 
 // URL is the case study's page.

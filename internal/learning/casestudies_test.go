@@ -52,9 +52,9 @@ func TestCaseStudyVisibility(t *testing.T) {
 		}{
 			{"anonymous", true, false, false, false},
 			{"outsider", true, true, false, false},
-			{"member", true, true, true, false},       // member of the community, of no organisation
+			{"member", true, true, true, false},         // member of the community, of no organisation
 			{"contributor-b", true, true, false, false}, // another organisation
-			{"viewer-a", true, true, true, true},      // staff of the owner see everything of theirs
+			{"viewer-a", true, true, true, true},        // staff of the owner see everything of theirs
 			{"contributor-a", true, true, true, true},
 			{"site-admin", true, true, true, true},
 		}

@@ -98,7 +98,6 @@ func (f caseStudyFilterView) Any() bool {
 type caseStudyIndexData struct {
 	CaseStudies []caseStudyRow
 	Filter      caseStudyFilterView
-	Form        *web.Form
 	Places      []web.Option
 	Themes      []web.Option
 	Orgs        []web.Option
@@ -153,7 +152,6 @@ func (h *Web) caseStudyIndex(w http.ResponseWriter, r *http.Request) error {
 		d.Influences = append(d.Influences, web.Option{Value: o.Value, Label: csInfluenceShort(o.Value)})
 	}
 	d.Filter = caseStudyFilterView{Place: csID(f.PlaceID), Theme: csID(f.ThemeID), Org: csID(f.OrgID), Influence: f.Influence}
-	d.Form = web.FormOf(map[string]string{"place": d.Filter.Place, "theme": d.Filter.Theme, "organisation": d.Filter.Org, "influence": f.Influence})
 	list := all
 	if d.Filter.Any() {
 		if list, err = h.Svc.CaseStudies(ctx, f); err != nil {

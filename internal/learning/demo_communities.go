@@ -199,12 +199,19 @@ func demoCommunities(ctx context.Context, s *Service, ids *DemoIDs) (string, err
 		}
 	}
 
-	// The launch forum: a Thursday four to five weeks ahead, 10:00–12:30 in Adelaide.
+	// The launch forum: a Thursday four to five weeks ahead (early February rather than in the
+	// summer holidays), 10:00–12:30 in Adelaide.
 	adelaide, err := time.LoadLocation("Australia/Adelaide")
 	if err != nil {
 		return "", err
 	}
 	day := s.Now().In(adelaide).AddDate(0, 0, 28)
+	if (day.Month() == time.December && day.Day() >= 15) || day.Month() == time.January {
+		day = time.Date(day.Year(), time.February, 1, 0, 0, 0, 0, adelaide) // not in the summer holidays
+		if day.Before(s.Now()) {
+			day = day.AddDate(1, 0, 0)
+		}
+	}
 	for day.Weekday() != time.Thursday {
 		day = day.AddDate(0, 0, 1)
 	}

@@ -30,7 +30,7 @@ type DigestResult struct {
 }
 
 func (r DigestResult) String() string {
-	return fmt.Sprintf("%d digest%s sent, %d people with nothing new, %d failed", r.Sent, cpPlural(r.Sent), r.NothingNew, r.Failed)
+	return fmt.Sprintf("%d digest%s sent, %d member%s with nothing new, %d failed", r.Sent, cpPlural(r.Sent), r.NothingNew, cpPlural(r.NothingNew), r.Failed)
 }
 
 func cpPlural(n int) string {

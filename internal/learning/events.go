@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -781,7 +782,7 @@ func (s *Service) promote(ctx context.Context, tx *db.Tx, e Event) error {
 // --- calendar (.ics, RFC 5545) ---
 
 // ICS is the event as an iCalendar file (RFC 5545): one VEVENT with its times in UTC, lines
-// ending in CRLF and folded at 75 octets, text escaped. base is the site's address (for the
+// ending in CRLF and folded at 75 octets, text escaped, the description as plain text. base is the site's address (for the
 // UID's domain and the URL); joinURL, when given, is added to the description (for those
 // registered).
 func ICS(e Event, base, joinURL string) []byte {
@@ -792,8 +793,11 @@ func ICS(e Event, base, joinURL string) []byte {
 		if j := strings.LastIndexByte(host, '@'); j >= 0 {
 			host = host[j+1:]
 		}
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
-	desc := e.Description
+	desc := MarkdownText(e.Description)
 	if joinURL != "" {
 		desc = strings.TrimSpace(desc + "\n\nJoin online: " + joinURL)
 	} else if e.Online {

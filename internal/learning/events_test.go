@@ -264,11 +264,11 @@ func TestEventTimesAndValidation(t *testing.T) {
 func TestEventICSGolden(t *testing.T) {
 	e := Event{ID: 42, CommunityID: 1, CommunitySlug: "cccop", CommunityName: "Citizen Community of Practice (CCCoP)",
 		Title:       "Launch forum; citizen-centric services, SA",
-		Description: "Launched by the Minister for the Public Sector.\nDiscussion: the Common Measurement Tool, net promoter score & \"ease of doing business\" — C:\\notes.",
+		Description: "Launched by the *Minister for the Public Sector*.\n\nDiscussion: the Common Measurement Tool, net promoter score & \"ease of doing business\" — C:\\notes.",
 		StartsAt:    time.Date(2026, 5, 14, 0, 30, 0, 0, time.UTC), EndsAt: time.Date(2026, 5, 14, 3, 0, 0, 0, time.UTC),
 		TimeZone: "Australia/Adelaide", Venue: "Adelaide Town Hall, 128 King William St", Online: true,
 		UpdatedAt: time.Date(2026, 3, 1, 9, 15, 30, 0, time.UTC)}
-	got := string(ICS(e, "https://joinedup.example/", ""))
+	got := string(ICS(e, "https://joinedup.example:8443/", ""))
 	want := "BEGIN:VCALENDAR\r\n" +
 		"VERSION:2.0\r\n" +
 		"PRODID:-//Joined Up//Communities of practice//EN\r\n" +
@@ -288,7 +288,7 @@ func TestEventICSGolden(t *testing.T) {
 		" a/Adelaide: Thursday 14 May 2026\\, 10:00 am to 12:30 pm ACST (Australia/Ad\r\n" +
 		" elaide time).\r\n" +
 		"LOCATION:Adelaide Town Hall\\, 128 King William St\\, and online\r\n" +
-		"URL:https://joinedup.example/events/42\r\n" +
+		"URL:https://joinedup.example:8443/events/42\r\n" +
 		"STATUS:CONFIRMED\r\n" +
 		"END:VEVENT\r\n" +
 		"END:VCALENDAR\r\n"

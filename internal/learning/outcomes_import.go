@@ -113,9 +113,9 @@ var csvHeaders = map[string]string{
 	"place_code": "place_code", "place code": "place_code", "code": "place_code", "place": "place_code",
 	"place_id": "place_id", "place id": "place_id",
 	"period": "period", "year": "period",
-	"value": "value",
+	"value":       "value",
 	"provisional": "provisional",
-	"note": "note", "notes": "note",
+	"note":        "note", "notes": "note",
 	"place_name": "", "place name": "", "name": "", // read by people, ignored here
 }
 
@@ -380,7 +380,9 @@ func checkBatch(ctx context.Context, q db.Q, ind Indicator, b ObservationBatch, 
 		if line == 0 {
 			line = k + 1
 		}
-		bad := func(field, msg string) { rep.Errors = append(rep.Errors, LineError{Line: line, Field: field, Message: msg}) }
+		bad := func(field, msg string) {
+			rep.Errors = append(rep.Errors, LineError{Line: line, Field: field, Message: msg})
+		}
 		ok := true
 		var place placeRow
 		switch code := strings.TrimSpace(in.PlaceCode); {

@@ -68,7 +68,7 @@ var (
 	reObsYear      = regexp.MustCompile(`^(\d{4})$`)
 	reObsQuarter   = regexp.MustCompile(`^(\d{4})[- ]?[Qq]([1-4])$`)
 	reObsQuarter2  = regexp.MustCompile(`^[Qq]([1-4])[- ]?(\d{4})$`)
-	reObsYearDash2 = regexp.MustCompile(`^(\d{4})-(\d{2})$`)                        // a month, or a financial year
+	reObsYearDash2 = regexp.MustCompile(`^(\d{4})-(\d{2})$`)                              // a month, or a financial year
 	reObsFinancial = regexp.MustCompile(`^(?:[Ff][Yy] ?)?(\d{4})(?:/|-|–)(\d{2}|\d{4})$`) // 2021/22, FY2021-22, 2021-2022
 )
 

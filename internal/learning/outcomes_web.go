@@ -73,6 +73,9 @@ type indicatorView struct {
 	CanEdit bool
 }
 
+// View returns the view itself, for templates given a struct that embeds it.
+func (v indicatorView) View() indicatorView { return v }
+
 // viewIndicator draws an indicator's curve at placeID (for a performance measure, the place
 // with the most observations).
 func viewIndicator(ind Indicator, obs []Observation, placeID int64, placeName string, canEdit bool) indicatorView {

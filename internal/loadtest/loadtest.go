@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -351,7 +352,7 @@ type worker struct {
 	gen      *Generator
 	keyBase  []byte
 	seq      uint64
-	index    int
+	clients  *atomic.Uint64 // requests so far, shared: each names the next client address
 	xff      []byte
 	body     []byte
 	key      []byte
@@ -393,8 +394,9 @@ func Run(ctx context.Context, cfg Config, s Survey) (*Result, error) {
 	// rarely exceeds 40,000 requests a second on a small machine.
 	per := int(min(cfg.Duration.Seconds()*40000/float64(cfg.Connections), 1<<20)) + 64
 	ws := make([]*worker, cfg.Connections)
+	var clients atomic.Uint64
 	for i := range ws {
-		w := &worker{cfg: &cfg, c: c, url: cfg.endpoint(), lat: make([]time.Duration, 0, per), index: i,
+		w := &worker{cfg: &cfg, c: c, url: cfg.endpoint(), lat: make([]time.Duration, 0, per), clients: &clients,
 			statuses: map[int]int{}, errs: map[string]int{},
 			keyBase: fmt.Appendf(nil, "lt-%s-%d-", hex.EncodeToString(run), i)}
 		if p != nil {
@@ -521,8 +523,7 @@ func (w *worker) do(ctx context.Context) (int, int64, error) {
 	}
 	req.Header["User-Agent"] = []string{"joinedup-loadtest"}
 	if n := w.cfg.Clients; n > 0 {
-		w.seq++
-		c := (uint64(w.index) + w.seq*uint64(w.cfg.Connections)) % uint64(n)
+		c := w.clients.Add(1) % uint64(n)
 		w.xff = append(w.xff[:0], "10."...)
 		w.xff = strconv.AppendUint(w.xff, c>>16&255, 10)
 		w.xff = append(w.xff, '.')

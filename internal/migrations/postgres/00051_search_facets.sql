@@ -16,7 +16,7 @@ ALTER TABLE search_documents ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 
 -- The words of existing documents (their places and themes come when they are indexed again).
 UPDATE search_documents SET visibility = CASE WHEN public THEN 'public' ELSE 'org' END,
-    tags = 'zk' || encode(convert_to(kind, 'UTF8'), 'hex') || 'x' || CASE WHEN public THEN ' zvpx' ELSE '' END
+    tags = 'zk' || encode(convert_to(kind, 'UTF8'), 'hex') || 'x' || CASE WHEN public THEN '' ELSE ' zhax zhsx' END
         || CASE WHEN org_id IS NOT NULL THEN ' zo' || org_id || 'x zf' || org_id || 'x' ELSE '' END;
 
 ALTER TABLE search_documents ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', title)) STORED;

@@ -21,7 +21,7 @@ DROP TABLE search_fts;
 
 -- The words of existing documents (their places and themes come when they are indexed again).
 UPDATE search_documents SET visibility = CASE WHEN public THEN 'public' ELSE 'org' END,
-    tags = 'zk' || lower(hex(kind)) || 'x' || CASE WHEN public THEN ' zvpx' ELSE '' END
+    tags = 'zk' || lower(hex(kind)) || 'x' || CASE WHEN public THEN '' ELSE ' zhax zhsx' END
         || CASE WHEN org_id IS NOT NULL THEN ' zo' || org_id || 'x zf' || org_id || 'x' ELSE '' END;
 
 CREATE VIRTUAL TABLE search_fts USING fts5 (

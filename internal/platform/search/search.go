@@ -15,7 +15,6 @@ package search
 
 import (
 	"context"
-	"database/sql"
 	"encoding/hex"
 	"slices"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
 )
 
@@ -111,16 +109,18 @@ func (d Doc) visibility() string {
 
 // The words of Doc.tags: lower-case letters and digits (one token for both engines' word
 // splitting), each beginning with "z" and a code and ending with "x" (which no stemmer
-// touches). Ids are decimal, kinds hexadecimal.
+// touches). Ids are decimal, kinds hexadecimal. Visibility is written as what hides a
+// document — few documents are hidden, and "the matches except these few" is what both
+// engines answer fastest.
 const (
-	tagPublic    = "zvpx"
-	tagMembers   = "zvmx"
-	tagCommunity = "zvc" // + id: shared with this community
-	tagOwner     = "zo"  // + id: staff of this organisation see it
-	tagKind      = "zk"  // + hex(kind)
-	tagOrg       = "zf"  // + id: organisation facet
-	tagPlace     = "zp"  // + id
-	tagTheme     = "zt"  // + id
+	tagHiddenAnon   = "zhax" // not public: hidden from the anonymous
+	tagHiddenSigned = "zhsx" // community or org: hidden from the signed-in in general
+	tagCommunity    = "zvc"  // + id: the members of this community see it
+	tagOwner        = "zo"   // + id: the staff of this organisation see it
+	tagKind         = "zk"   // + hex(kind)
+	tagOrg          = "zf"   // + id: organisation facet
+	tagPlace        = "zp"   // + id
+	tagTheme        = "zt"   // + id
 )
 
 // facetTag is the code of each facet's words.
@@ -146,12 +146,12 @@ func valueTag(facet, value string) string {
 func (d Doc) tags() string {
 	t := []string{kindTag(d.Kind)}
 	switch d.visibility() {
-	case VisPublic:
-		t = append(t, tagPublic)
 	case VisMembers:
-		t = append(t, tagMembers)
+		t = append(t, tagHiddenAnon)
 	case VisCommunity:
-		t = append(t, idTag(tagCommunity, d.CommunityID))
+		t = append(t, tagHiddenAnon, tagHiddenSigned, idTag(tagCommunity, d.CommunityID))
+	case VisOrg:
+		t = append(t, tagHiddenAnon, tagHiddenSigned)
 	}
 	if d.OrgID > 0 {
 		t = append(t, idTag(tagOwner, d.OrgID))
@@ -299,460 +299,6 @@ func Terms(text string) []string {
 		out = append(out, w)
 	}
 	return out
-}
-
-// FacetValue is one value of a facet with the number of matches that have it.
-type FacetValue struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-	Count int    `json:"count"`
-}
-
-// Result is the answer to a query.
-type Result struct {
-	Hits []Hit
-	// Total is the number of matches of the query with all its filters, and KindTotal the
-	// number whatever their kind; both stop at MaxTotal+1 (read: more than MaxTotal).
-	Total, KindTotal int
-	// Facets holds, for each facet, its values among the matches, most frequent first. The
-	// values of a facet are counted with the filters of the other facets but not its own,
-	// so that a filter can be widened. Kinds are left unlabelled (the caller's labels).
-	Facets map[string][]FacetValue
-	// Capped says that the counts cover only the best MaxCounted matches of a search.
-	Capped bool
-}
-
-// Find returns what the principal in ctx may see that matches sq: the page of hits asked
-// for, the totals, and the facet counts.
-//
-// Order: the documents whose title holds every word come first, then the others. Within
-// each group, the best match first (bm25 on SQLite, ts_rank on PostgreSQL; a title word
-// weighs more than a body word) — or, in a group of more than MaxRanked matches, the newest
-// first (ranking tens of thousands of matches of a common word would cost most of the time
-// of the search, and the user will narrow it anyway).
-func Find(ctx context.Context, q db.Q, sq Query) (Result, error) {
-	return find(ctx, q, sq, true)
-}
-
-// Search returns the page of hits of sq, as Find without the counts.
-func Search(ctx context.Context, q db.Q, sq Query) ([]Hit, error) {
-	if sq.Limit <= 0 {
-		sq.Limit = 20
-	}
-	r, err := find(ctx, q, sq, false)
-	return r.Hits, err
-}
-
-// Counts returns, per kind, how many documents the principal in ctx may see match text
-// (whatever the kind) — of the best MaxCounted when there are more.
-func Counts(ctx context.Context, q db.Q, text string) (map[string]int, error) {
-	out := map[string]int{}
-	r, err := find(ctx, q, Query{Text: text}, true)
-	for _, v := range r.Facets[FacetKind] {
-		out[v.Value] = v.Count
-	}
-	return out, err
-}
-
-func find(ctx context.Context, q db.Q, sq Query, facets bool) (Result, error) {
-	res := Result{Facets: map[string][]FacetValue{}}
-	terms := Terms(sq.Text)
-	if len(terms) == 0 {
-		return res, nil
-	}
-	if sq.Limit < 0 || sq.Limit > 100 {
-		sq.Limit = 20
-	}
-	if sq.Offset < 0 || sq.Offset > 10000 {
-		sq.Offset = 0
-	}
-	p := authz.From(ctx)
-	filters := sq.filters()
-	base := newPlan(q.Dialect(), p, terms, sq, filters, "")
-	n1, n2, err := base.counts(ctx, q)
-	if err != nil {
-		return res, err
-	}
-	res.Total = min(n1+n2, MaxTotal+1)
-	if len(filters[FacetKind]) == 0 {
-		res.KindTotal = res.Total
-	}
-	// The entries of the page and, for the counts, of the best MaxCounted.
-	want := sq.Offset + sq.Limit
-	var counted int
-	if facets {
-		counted = min(res.Total, MaxCounted)
-		want = max(want, counted)
-	}
-	if sq.Limit == 0 && !facets {
-		return res, nil
-	}
-	entries, err := base.window(ctx, q, n1, n2, 0, want)
-	if err != nil {
-		return res, err
-	}
-	if sq.Offset < len(entries) && sq.Limit > 0 {
-		if res.Hits, err = base.hits(ctx, q, entries[sq.Offset:min(len(entries), sq.Offset+sq.Limit)]); err != nil {
-			return res, err
-		}
-	}
-	if !facets {
-		return res, nil
-	}
-	// The facets without a filter of their own are counted among these entries; each facet
-	// with one is counted among the matches of the other filters.
-	counts := map[string]map[string]int{}
-	var own []string
-	for _, f := range FacetNames() {
-		if len(filters[f]) == 0 {
-			own = append(own, f)
-		}
-	}
-	res.Capped = res.Total > MaxCounted
-	for _, e := range entries[:min(len(entries), counted)] {
-		parseTags(e.tags, counts, own)
-	}
-	for _, f := range FacetNames() {
-		if len(filters[f]) == 0 {
-			continue
-		}
-		pl := newPlan(q.Dialect(), p, terms, sq, filters, f)
-		m1, m2, err := pl.counts(ctx, q)
-		if err != nil {
-			return res, err
-		}
-		total := min(m1+m2, MaxTotal+1)
-		if f == FacetKind {
-			res.KindTotal = total
-		}
-		res.Capped = res.Capped || total > MaxCounted
-		es, err := pl.window(ctx, q, m1, m2, 0, min(total, MaxCounted))
-		if err != nil {
-			return res, err
-		}
-		for _, e := range es {
-			parseTags(e.tags, counts, []string{f})
-		}
-		// A value filtered on is listed even when nothing has it.
-		for _, v := range filters[f] {
-			if counts[f] == nil {
-				counts[f] = map[string]int{}
-			}
-			counts[f][v] += 0
-		}
-	}
-	for f, vals := range counts {
-		list := make([]FacetValue, 0, len(vals))
-		for v, n := range vals {
-			list = append(list, FacetValue{Value: v, Count: n})
-		}
-		slices.SortFunc(list, func(a, b FacetValue) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
-			}
-			return strings.Compare(a.Value, b.Value)
-		})
-		res.Facets[f] = list
-	}
-	return res, labelFacets(ctx, q, res.Facets)
-}
-
-// labelKind is the kind of the documents whose titles label the values of an id facet.
-var labelKind = map[string]string{FacetTheme: "tag", FacetPlace: "place", FacetOrganisation: "organisation"}
-
-// labelFacets labels the values of the id facets with the titles of their documents (an
-// organisation's name, a place's, a theme tag's); a value without one is labelled with its
-// id.
-func labelFacets(ctx context.Context, q db.Q, facets map[string][]FacetValue) error {
-	var conds []string
-	var args []any
-	for _, f := range FacetNames() {
-		kind, ok := labelKind[f]
-		if !ok {
-			continue
-		}
-		var ids []int64
-		for _, v := range facets[f] {
-			if id, err := strconv.ParseInt(v.Value, 10, 64); err == nil {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) == 0 {
-			continue
-		}
-		ph, a := db.In(ids)
-		conds = append(conds, "(kind = ? AND record_id IN ("+ph+"))")
-		args = append(append(args, kind), a...)
-	}
-	if len(conds) == 0 {
-		return nil
-	}
-	titles := map[string]string{}
-	err := db.Each(ctx, q, "SELECT kind, record_id, title FROM search_documents WHERE "+strings.Join(conds, " OR "), args, func(rows *sql.Rows) error {
-		var kind, title string
-		var id int64
-		if err := rows.Scan(&kind, &id, &title); err != nil {
-			return err
-		}
-		titles[kind+":"+strconv.FormatInt(id, 10)] = title
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for f, kind := range labelKind {
-		for i, v := range facets[f] {
-			if t, ok := titles[kind+":"+v.Value]; ok {
-				facets[f][i].Label = t
-			} else {
-				facets[f][i].Label = v.Value
-			}
-		}
-	}
-	return nil
-}
-
-// plan holds the parts of the queries of one search: the words, and what the principal may
-// see with the filters asked for.
-type plan struct {
-	dialect db.Dialect
-	// terms: SQLite `"a"* AND "b"*` (FTS5), PostgreSQL `a:* & b:*` (tsquery, english).
-	terms string
-	// tags: SQLite `(zvpx OR zvmx) AND (zk…x)`, PostgreSQL `(zvpx | zvmx) & (zk…x)` (simple);
-	// empty when nothing is restricted.
-	tags string
-}
-
-// newPlan builds the plan of terms for principal p with the filters except the one of facet
-// skip.
-func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, filters map[string][]string, skip string) plan {
-	pl := plan{dialect: dialect}
-	and, or := " AND ", " OR "
-	parts := make([]string, len(terms))
-	for i, t := range terms {
-		if dialect == db.Postgres {
-			parts[i] = t + ":*"
-		} else {
-			parts[i] = `"` + t + `"*`
-		}
-	}
-	if dialect == db.Postgres {
-		and, or = " & ", " | "
-	}
-	pl.terms = strings.Join(parts, and)
-	var groups []string
-	if !p.SiteAdmin {
-		vis := []string{tagPublic}
-		if p.SignedIn() {
-			vis = append(vis, tagMembers)
-			for _, c := range sq.Communities {
-				if c > 0 {
-					vis = append(vis, idTag(tagCommunity, c))
-				}
-			}
-		}
-		for _, o := range p.Orgs(authz.Read) {
-			vis = append(vis, idTag(tagOwner, o))
-		}
-		groups = append(groups, "("+strings.Join(vis, or)+")")
-	}
-	for _, f := range FacetNames() {
-		if f == skip || len(filters[f]) == 0 {
-			continue
-		}
-		var words []string
-		for _, v := range filters[f] {
-			if w := valueTag(f, v); w != "" && !slices.Contains(words, w) {
-				words = append(words, w)
-			}
-		}
-		if len(words) == 0 {
-			words = []string{"zzx"} // a filter of no valid value matches nothing
-		}
-		groups = append(groups, "("+strings.Join(words, or)+")")
-	}
-	pl.tags = strings.Join(groups, and)
-	return pl
-}
-
-// cond returns the WHERE condition (alias d for search_documents; SQLite: search_fts
-// joined) and its arguments for group 1 (every word in the title), group 2 (the others) or
-// 0 (both).
-func (pl plan) cond(group int) (string, []any) {
-	if pl.dialect == db.Postgres {
-		var c string
-		var args []any
-		switch group {
-		case 1:
-			c, args = "d.title_tsv @@ to_tsquery('english', ?)", []any{pl.terms}
-		case 2:
-			c, args = "d.tsv @@ to_tsquery('english', ?) AND NOT d.title_tsv @@ to_tsquery('english', ?)", []any{pl.terms, pl.terms}
-		default:
-			c, args = "d.tsv @@ to_tsquery('english', ?)", []any{pl.terms}
-		}
-		if pl.tags != "" {
-			c += " AND d.tags_tsv @@ to_tsquery('simple', ?)"
-			args = append(args, pl.tags)
-		}
-		return c, args
-	}
-	var m string
-	switch group {
-	case 1:
-		m = "title : (" + pl.terms + ")"
-	case 2:
-		m = "({title body} : (" + pl.terms + ") NOT title : (" + pl.terms + "))"
-	default:
-		m = "{title body} : (" + pl.terms + ")"
-	}
-	if pl.tags != "" {
-		m = "(" + m + ") AND tags : (" + pl.tags + ")"
-	}
-	return "search_fts MATCH ?", []any{m}
-}
-
-// from is the FROM clause of the plan's queries.
-func (pl plan) from() string {
-	if pl.dialect == db.Postgres {
-		return "search_documents d"
-	}
-	return "search_fts"
-}
-
-// counts counts the matches of each group, up to MaxTotal+1.
-func (pl plan) counts(ctx context.Context, q db.Q) (n1, n2 int, err error) {
-	for g, n := range []*int{&n1, &n2} {
-		c, args := pl.cond(g + 1)
-		err := q.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+pl.from()+" WHERE "+c+" LIMIT ?) t", append(args, MaxTotal+1)...).Scan(n)
-		if err != nil {
-			return 0, 0, err
-		}
-	}
-	return n1, n2, nil
-}
-
-// entry is a match in result order: its document id, rank and tags.
-type entry struct {
-	id   int64
-	rank float64
-	tags string
-}
-
-// window returns the entries offset…offset+limit of the matches in result order, given the
-// sizes of the two groups.
-func (pl plan) window(ctx context.Context, q db.Q, n1, n2, offset, limit int) ([]entry, error) {
-	var out []entry
-	if offset < n1 {
-		take := min(limit, n1-offset)
-		if n1 > MaxTotal {
-			take = limit // the first group is all that paging reaches
-		}
-		es, err := pl.ranked(ctx, q, 1, n1, offset, take)
-		if err != nil {
-			return nil, err
-		}
-		out = es
-	}
-	if rest := limit - len(out); rest > 0 && n2 > 0 && n1 <= MaxTotal {
-		es, err := pl.ranked(ctx, q, 2, n2, max(0, offset-n1), rest)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, es...)
-	}
-	return out, nil
-}
-
-// ranked returns entries offset…offset+limit of group g (of n matches) in order.
-func (pl plan) ranked(ctx context.Context, q db.Q, g, n, offset, limit int) ([]entry, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	c, args := pl.cond(g)
-	var rank string
-	if pl.dialect == db.Postgres {
-		rank = "ts_rank(d.tsv, to_tsquery('english', ?))"
-	} else {
-		rank = "-bm25(search_fts, 4.0, 1.0, 0.0)"
-	}
-	id := "d.id"
-	if pl.dialect == db.SQLite {
-		id = "search_fts.rowid"
-	}
-	var query string
-	if n <= MaxRanked {
-		query = "SELECT t.id, t.r, s.tags FROM (SELECT " + id + " AS id, " + rank + " AS r FROM " + pl.from() + " WHERE " + c +
-			" ORDER BY r DESC, id DESC LIMIT ? OFFSET ?) t CROSS JOIN search_documents s WHERE s.id = t.id ORDER BY t.r DESC, t.id DESC"
-	} else {
-		// Newest first: the ranks of the page's entries only.
-		if pl.dialect == db.Postgres {
-			query = "SELECT t.id, ts_rank(s.tsv, to_tsquery('english', ?)), s.tags FROM (SELECT d.id FROM search_documents d WHERE " + c +
-				" ORDER BY d.id DESC LIMIT ? OFFSET ?) t CROSS JOIN search_documents s WHERE s.id = t.id ORDER BY t.id DESC"
-		} else {
-			query = "SELECT t.id, t.r, s.tags FROM (SELECT search_fts.rowid AS id, " + rank + " AS r FROM search_fts WHERE " + c +
-				" ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?) t CROSS JOIN search_documents s WHERE s.id = t.id ORDER BY t.id DESC"
-		}
-	}
-	if pl.dialect == db.Postgres {
-		args = append([]any{pl.terms}, args...)
-	}
-	args = append(args, limit, offset)
-	out := make([]entry, 0, limit)
-	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
-		var e entry
-		if err := rows.Scan(&e.id, &e.rank, &e.tags); err != nil {
-			return err
-		}
-		out = append(out, e)
-		return nil
-	})
-	return out, err
-}
-
-// hits loads the documents of entries with their snippets, in the entries' order.
-func (pl plan) hits(ctx context.Context, q db.Q, entries []entry) ([]Hit, error) {
-	if len(entries) == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, len(entries))
-	for i, e := range entries {
-		ids[i] = e.id
-	}
-	ph, idArgs := db.In(ids)
-	var query string
-	var args []any
-	if pl.dialect == db.Postgres {
-		query = `SELECT d.id, d.kind, d.record_id, d.title, d.url, d.updated_at,
-				ts_headline('english', d.body, to_tsquery('english', ?), ?)
-			FROM search_documents d WHERE d.id IN (` + ph + `)`
-		args = append([]any{pl.terms, "StartSel=" + MarkStart + ", StopSel=" + MarkEnd + ", MaxWords=30, MinWords=10, MaxFragments=1, FragmentDelimiter=…"}, idArgs...)
-	} else {
-		query = `SELECT d.id, d.kind, d.record_id, d.title, d.url, d.updated_at, snippet(search_fts, 1, ?, ?, '…', 30)
-			FROM search_fts CROSS JOIN search_documents d
-			WHERE search_fts MATCH ? AND search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (` + ph + `) AND d.id = search_fts.rowid`
-		args = append([]any{MarkStart, MarkEnd, "{title body} : (" + pl.terms + ")", slices.Min(ids), slices.Max(ids)}, idArgs...)
-	}
-	byID := map[int64]Hit{}
-	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
-		var id int64
-		var h Hit
-		if err := rows.Scan(&id, &h.Kind, &h.RecordID, &h.Title, &h.URL, &h.Updated, &h.Snippet); err != nil {
-			return err
-		}
-		byID[id] = h
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Hit, 0, len(entries))
-	for _, e := range entries {
-		if h, ok := byID[e.id]; ok { // removed since it was counted: left out
-			h.Rank = e.rank
-			out = append(out, h)
-		}
-	}
-	return out, nil
 }
 
 // Part is a piece of a snippet.

@@ -29,30 +29,19 @@ func TestExp2(t *testing.T) {
 			}
 			fmt.Printf("%-20s %-10s %6.2fms\n", q, label, ms(best))
 		}
-		var n1, n2 int
-		step("counts", func() { n1, n2, _ = pl.counts(ctx, d) })
-		c1, a1 := pl.cond(1)
-		c2, a2 := pl.cond(2)
-		c0, a0 := pl.cond(0)
-		cnt := func(c string, a []any) func() {
-			return func() {
-				var n int
-				if err := d.QueryRow(ctx, "SELECT count(*) FROM "+pl.from()+" WHERE "+c, a...).Scan(&n); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		step("count1", cnt(c1, a1))
-		step("count2", cnt(c2, a2))
-		step("count0", cnt(c0, a0))
-		plain := pl
-		plain.tags = ""
-		cp, ap := plain.cond(0)
-		step("count0-notags", cnt(cp, ap))
-		var es []entry
-		step("window", func() { es, _ = pl.window(ctx, d, n1, n2, 0, 1000) })
-		step("hits", func() { pl.hits(ctx, d, es[:min(20, len(es))]) })
+		step("count0", func() { pl.count(ctx, d, all) })
+		step("count1", func() { pl.count(ctx, d, title) })
+		step("newest1", func() { pl.newest(ctx, d, title, 0, MaxRanked+1) })
+		step("newest2", func() { pl.newest(ctx, d, rest, 0, 1000) })
+		ids1, _ := pl.newest(ctx, d, title, 0, MaxRanked+1)
+		step("rank1", func() { pl.rank(ctx, d, ids1) })
+		c, a := pl.cond(all, true)
+		step("plainpass", func() { var n int; d.QueryRow(ctx, "SELECT count(*) FROM search_fts WHERE "+c, a...).Scan(&n) })
+		step("bm25all", func() { var n int; d.QueryRow(ctx, "SELECT max(bm25(search_fts)) FROM (SELECT * FROM search_fts WHERE "+c+" LIMIT 1)", a...).Scan(&n) })
+		var o []int64
+		step("order", func() { _, o, _ = pl.order(ctx, d, 1000) })
+		step("tags", func() { pl.countTags(ctx, d, o, FacetNames(), map[string]map[string]int{}) })
+		step("hits", func() { pl.hits(ctx, d, o[:min(20, len(o))]) })
 		step("find", func() { Find(ctx, d, sq) })
-		fmt.Println(a0...)
 	}
 }

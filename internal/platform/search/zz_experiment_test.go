@@ -53,7 +53,8 @@ func TestExperiment(t *testing.T) {
 		}
 		all = append(all, a)
 		pl := newPlan(d.Dialect(), authz.From(ctx), Terms(q), sq, sq.filters(), "")
-		n1, n2, _ := pl.counts(ctx, d)
+		n1, _ := pl.count(ctx, d, title)
+		n2, _ := pl.count(ctx, d, rest)
 		fmt.Printf("%-28q total=%6d (%5d+%5d) hits=%2d kinds=%2d places=%3d cpu %6.1fms wall %6.1fms %v\n", q, r.Total, n1, n2, len(r.Hits), len(r.Facets["kind"]), len(r.Facets["place"]), ms(a), ms(w), err)
 	}
 	fmt.Println(all)

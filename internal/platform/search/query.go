@@ -1,0 +1,553 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/joinedup/joinedup/internal/platform/authz"
+	"github.com/joinedup/joinedup/internal/platform/db"
+)
+
+// FacetValue is one value of a facet with the number of matches that have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+// Result is the answer to a query.
+type Result struct {
+	Hits []Hit
+	// Total is the number of matches of the query with all its filters, and KindTotal the
+	// number whatever their kind; both stop at MaxTotal+1 (read: more than MaxTotal).
+	Total, KindTotal int
+	// Facets holds, for each facet, its values among the matches, most frequent first. The
+	// values of a facet are counted with the filters of the other facets but not its own,
+	// so that a filter can be widened. Kinds are left unlabelled (the caller's labels).
+	Facets map[string][]FacetValue
+	// Capped says that the counts cover only the best MaxCounted matches of a search.
+	Capped bool
+}
+
+// Find returns what the principal in ctx may see that matches sq: the page of hits asked
+// for, the totals, and the facet counts.
+//
+// Order: the documents whose title holds every word come first, then the others. Within
+// each group, the best match first (bm25 on SQLite, ts_rank on PostgreSQL; a title word
+// weighs more than a body word) — or, in a group of more than MaxRanked matches, the newest
+// first (ranking tens of thousands of matches of a common word would cost most of the time
+// of the search, and the user will narrow it anyway; Hit.Rank is then 0).
+func Find(ctx context.Context, q db.Q, sq Query) (Result, error) {
+	return find(ctx, q, sq, true)
+}
+
+// Search returns the page of hits of sq, as Find without the counts.
+func Search(ctx context.Context, q db.Q, sq Query) ([]Hit, error) {
+	if sq.Limit <= 0 {
+		sq.Limit = 20
+	}
+	r, err := find(ctx, q, sq, false)
+	return r.Hits, err
+}
+
+// Counts returns, per kind, how many documents the principal in ctx may see match text
+// (whatever the kind) — among the best MaxCounted when there are more.
+func Counts(ctx context.Context, q db.Q, text string) (map[string]int, error) {
+	out := map[string]int{}
+	r, err := find(ctx, q, Query{Text: text}, true)
+	for _, v := range r.Facets[FacetKind] {
+		out[v.Value] = v.Count
+	}
+	return out, err
+}
+
+func find(ctx context.Context, q db.Q, sq Query, facets bool) (Result, error) {
+	res := Result{Facets: map[string][]FacetValue{}}
+	terms := Terms(sq.Text)
+	if len(terms) == 0 {
+		return res, nil
+	}
+	if sq.Limit < 0 || sq.Limit > 100 {
+		sq.Limit = 20
+	}
+	if sq.Offset < 0 || sq.Offset > 10000 {
+		sq.Offset = 0
+	}
+	p := authz.From(ctx)
+	filters := sq.filters()
+	base := newPlan(q.Dialect(), p, terms, sq, filters, "")
+	want := sq.Offset + sq.Limit
+	if facets {
+		want = max(want, MaxCounted)
+	}
+	total, order, err := base.order(ctx, q, want)
+	if err != nil {
+		return res, err
+	}
+	res.Total = total
+	if len(filters[FacetKind]) == 0 {
+		res.KindTotal = total
+	}
+	if sq.Offset < len(order) && sq.Limit > 0 {
+		if res.Hits, err = base.hits(ctx, q, order[sq.Offset:min(len(order), sq.Offset+sq.Limit)]); err != nil {
+			return res, err
+		}
+	}
+	if !facets || total == 0 && len(filters) == 0 {
+		return res, nil
+	}
+	// The facets without a filter of their own are counted among the best of these
+	// matches; each facet with one among the best matches of the other filters.
+	counts := map[string]map[string]int{}
+	var own []string
+	for _, f := range FacetNames() {
+		if len(filters[f]) == 0 {
+			own = append(own, f)
+		}
+	}
+	res.Capped = total > MaxCounted
+	if err := base.countTags(ctx, q, order[:min(len(order), MaxCounted)], own, counts); err != nil {
+		return res, err
+	}
+	for _, f := range FacetNames() {
+		if len(filters[f]) == 0 {
+			continue
+		}
+		pl := newPlan(q.Dialect(), p, terms, sq, filters, f)
+		t, o, err := pl.order(ctx, q, MaxCounted)
+		if err != nil {
+			return res, err
+		}
+		if f == FacetKind {
+			res.KindTotal = t
+		}
+		res.Capped = res.Capped || t > MaxCounted
+		if err := pl.countTags(ctx, q, o, []string{f}, counts); err != nil {
+			return res, err
+		}
+		// A value filtered on is listed even when no match has it.
+		if counts[f] == nil {
+			counts[f] = map[string]int{}
+		}
+		for _, v := range filters[f] {
+			counts[f][v] += 0
+		}
+	}
+	for f, vals := range counts {
+		list := make([]FacetValue, 0, len(vals))
+		for v, n := range vals {
+			list = append(list, FacetValue{Value: v, Count: n})
+		}
+		slices.SortFunc(list, func(a, b FacetValue) int {
+			return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value))
+		})
+		res.Facets[f] = list
+	}
+	return res, labelFacets(ctx, q, res.Facets)
+}
+
+// labelKind is the kind of the documents whose titles label the values of an id facet.
+var labelKind = map[string]string{FacetTheme: "tag", FacetPlace: "place", FacetOrganisation: "organisation"}
+
+// labelFacets labels the values of the id facets with the titles of their documents (an
+// organisation's name, a place's, a theme tag's); a value without one is labelled with its
+// id.
+func labelFacets(ctx context.Context, q db.Q, facets map[string][]FacetValue) error {
+	var conds []string
+	var args []any
+	for _, f := range FacetNames() {
+		kind, ok := labelKind[f]
+		if !ok {
+			continue
+		}
+		var ids []int64
+		for _, v := range facets[f] {
+			if id, err := strconv.ParseInt(v.Value, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		ph, a := db.In(ids)
+		conds = append(conds, "(kind = ? AND record_id IN ("+ph+"))")
+		args = append(append(args, kind), a...)
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	titles := map[string]string{}
+	err := db.Each(ctx, q, "SELECT kind, record_id, title FROM search_documents WHERE "+strings.Join(conds, " OR "), args, func(rows *sql.Rows) error {
+		var kind, title string
+		var id int64
+		if err := rows.Scan(&kind, &id, &title); err != nil {
+			return err
+		}
+		titles[kind+":"+strconv.FormatInt(id, 10)] = title
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for f, kind := range labelKind {
+		for i, v := range facets[f] {
+			if t, ok := titles[kind+":"+v.Value]; ok {
+				facets[f][i].Label = t
+			} else {
+				facets[f][i].Label = v.Value
+			}
+		}
+	}
+	return nil
+}
+
+// plan holds the parts of the queries of one search: the words, what the principal may not
+// see, and the filters asked for.
+type plan struct {
+	dialect db.Dialect
+	// terms: SQLite `"a"* AND "b"*` (FTS5), PostgreSQL `a:* & b:*` (tsquery, english).
+	terms string
+	// hidden: the documents hidden from the principal; empty when none is.
+	// SQLite `tags : zhsx NOT tags : (zvc2x OR zo3x)`, PostgreSQL `zhsx & !(zvc2x | zo3x)`.
+	hidden string
+	// filters: SQLite `(zk…x) AND (zp1x OR zp2x)`, PostgreSQL `(zk…x) & (zp1x | zp2x)`.
+	filters string
+	// scores holds the ranks found, for the hits.
+	scores map[int64]float64
+}
+
+// newPlan builds the plan of terms for principal p with the filters except the one of facet
+// skip.
+func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, filters map[string][]string, skip string) *plan {
+	pl := &plan{dialect: dialect, scores: map[int64]float64{}}
+	pg := dialect == db.Postgres
+	and, or := " AND ", " OR "
+	if pg {
+		and, or = " & ", " | "
+	}
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		if pg {
+			parts[i] = t + ":*"
+		} else {
+			parts[i] = `"` + t + `"*`
+		}
+	}
+	pl.terms = strings.Join(parts, and)
+	if !p.SiteAdmin {
+		hidden := tagHiddenAnon
+		var seen []string
+		if p.SignedIn() {
+			hidden = tagHiddenSigned
+			for _, c := range sq.Communities {
+				if c > 0 {
+					seen = append(seen, idTag(tagCommunity, c))
+				}
+			}
+		}
+		for _, o := range p.Orgs(authz.Read) {
+			seen = append(seen, idTag(tagOwner, o))
+		}
+		switch {
+		case len(seen) == 0 && pg:
+			pl.hidden = hidden
+		case len(seen) == 0:
+			pl.hidden = "tags : " + hidden
+		case pg:
+			pl.hidden = hidden + " & !(" + strings.Join(seen, or) + ")"
+		default:
+			pl.hidden = "tags : " + hidden + " NOT tags : (" + strings.Join(seen, or) + ")"
+		}
+	}
+	var groups []string
+	for _, f := range FacetNames() {
+		if f == skip || len(filters[f]) == 0 {
+			continue
+		}
+		var words []string
+		for _, v := range filters[f] {
+			if w := valueTag(f, v); w != "" && !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+		if len(words) == 0 {
+			words = []string{"zzx"} // a filter of no valid value matches nothing
+		}
+		groups = append(groups, "("+strings.Join(words, or)+")")
+	}
+	pl.filters = strings.Join(groups, and)
+	return pl
+}
+
+// Groups of matches.
+const (
+	all   = 0 // every match
+	title = 1 // the title holds every word
+	rest  = 2 // the others
+)
+
+// cond returns the WHERE condition and its arguments for the matches of group g (alias d
+// for search_documents on PostgreSQL; search_fts on SQLite), or for the words alone when
+// plain is set (no visibility, no filters).
+func (pl *plan) cond(g int, plain bool) (string, []any) {
+	if pl.dialect == db.Postgres {
+		var c string
+		var args []any
+		switch g {
+		case title:
+			c, args = "d.title_tsv @@ to_tsquery('english', ?)", []any{pl.terms}
+		case rest:
+			c, args = "d.tsv @@ to_tsquery('english', ?) AND NOT d.title_tsv @@ to_tsquery('english', ?)", []any{pl.terms, pl.terms}
+		default:
+			c, args = "d.tsv @@ to_tsquery('english', ?)", []any{pl.terms}
+		}
+		if plain {
+			return c, args
+		}
+		var tq []string
+		if pl.hidden != "" {
+			tq = append(tq, "!("+pl.hidden+")")
+		}
+		if pl.filters != "" {
+			tq = append(tq, pl.filters)
+		}
+		if len(tq) > 0 {
+			c += " AND d.tags_tsv @@ to_tsquery('simple', ?)"
+			args = append(args, strings.Join(tq, " & "))
+		}
+		return c, args
+	}
+	var m string
+	switch g {
+	case title:
+		m = "title : (" + pl.terms + ")"
+	case rest:
+		m = "({title body} : (" + pl.terms + ")) NOT (title : (" + pl.terms + "))"
+	default:
+		m = "{title body} : (" + pl.terms + ")"
+	}
+	if !plain && pl.hidden != "" {
+		m = "(" + m + ") NOT (" + pl.hidden + ")"
+	}
+	if !plain && pl.filters != "" {
+		m = "(" + m + ") AND (tags : (" + pl.filters + "))"
+	}
+	return "search_fts MATCH ?", []any{m}
+}
+
+// from and id are the FROM clause of the plan's queries and the document id in them.
+func (pl *plan) from() string {
+	if pl.dialect == db.Postgres {
+		return "search_documents d"
+	}
+	return "search_fts"
+}
+
+func (pl *plan) id() string {
+	if pl.dialect == db.Postgres {
+		return "d.id"
+	}
+	return "search_fts.rowid"
+}
+
+// count counts the matches of group g, up to MaxTotal+1.
+func (pl *plan) count(ctx context.Context, q db.Q, g int) (int, error) {
+	c, args := pl.cond(g, false)
+	var n int
+	err := q.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+pl.from()+" WHERE "+c+" LIMIT ?) t", append(args, MaxTotal+1)...).Scan(&n)
+	return n, err
+}
+
+// newest returns ids offset…offset+limit of group g, newest first.
+func (pl *plan) newest(ctx context.Context, q db.Q, g, offset, limit int) ([]int64, error) {
+	c, args := pl.cond(g, false)
+	return idList(ctx, q, "SELECT "+pl.id()+" FROM "+pl.from()+" WHERE "+c+" ORDER BY "+pl.id()+" DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+}
+
+// rank sorts ids by relevance, best first (ties: newest first), keeping their scores.
+func (pl *plan) rank(ctx context.Context, q db.Q, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var query string
+	var args []any
+	ph, idArgs := db.In(ids)
+	if pl.dialect == db.Postgres {
+		query = "SELECT d.id, ts_rank(d.tsv, to_tsquery('english', ?)) FROM search_documents d WHERE d.id IN (" + ph + ")"
+		args = append([]any{pl.terms}, idArgs...)
+	} else {
+		// bm25 of the words alone: visibility and filters would weigh in it (and cost a pass
+		// over the documents of each of their words).
+		c, cargs := pl.cond(all, true)
+		query = "SELECT search_fts.rowid, -bm25(search_fts, 4.0, 1.0, 0.0) FROM search_fts WHERE " + c +
+			" AND search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (" + ph + ")"
+		args = append(append(cargs, slices.Min(ids), slices.Max(ids)), idArgs...)
+	}
+	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
+		var id int64
+		var r float64
+		if err := rows.Scan(&id, &r); err != nil {
+			return err
+		}
+		pl.scores[id] = r
+		return nil
+	})
+	slices.SortFunc(ids, func(a, b int64) int {
+		return cmp.Or(cmp.Compare(pl.scores[b], pl.scores[a]), cmp.Compare(b, a))
+	})
+	return err
+}
+
+// order returns the number of matches (up to MaxTotal+1) and the ids of the first want of
+// them in result order (see Find).
+func (pl *plan) order(ctx context.Context, q db.Q, want int) (int, []int64, error) {
+	total, err := pl.count(ctx, q, all)
+	if err != nil || total == 0 {
+		return total, nil, err
+	}
+	// The title group, newest first: all of it when it is small enough to rank.
+	ids1, err := pl.newest(ctx, q, title, 0, MaxRanked+1)
+	if err != nil {
+		return 0, nil, err
+	}
+	if total <= MaxRanked {
+		// Rank them all; the title group first.
+		ids0, err := pl.newest(ctx, q, all, 0, total)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := pl.rank(ctx, q, ids0); err != nil {
+			return 0, nil, err
+		}
+		inTitle := make(map[int64]bool, len(ids1))
+		for _, id := range ids1 {
+			inTitle[id] = true
+		}
+		out := make([]int64, 0, len(ids0))
+		for _, id := range ids0 {
+			if inTitle[id] {
+				out = append(out, id)
+			}
+		}
+		for _, id := range ids0 {
+			if !inTitle[id] {
+				out = append(out, id)
+			}
+		}
+		return total, out[:min(len(out), want)], nil
+	}
+	var out []int64
+	n1 := len(ids1)
+	if n1 > MaxRanked {
+		if n1, err = pl.count(ctx, q, title); err != nil {
+			return 0, nil, err
+		}
+		if want > len(ids1) {
+			if ids1, err = pl.newest(ctx, q, title, 0, want); err != nil {
+				return 0, nil, err
+			}
+		}
+		out = ids1[:min(len(ids1), want)]
+	} else {
+		if err := pl.rank(ctx, q, ids1); err != nil {
+			return 0, nil, err
+		}
+		out = ids1[:min(n1, want)]
+	}
+	if need := want - len(out); need > 0 && n1 <= MaxTotal {
+		n2 := total - n1
+		if n2 <= MaxRanked {
+			ids2, err := pl.newest(ctx, q, rest, 0, n2)
+			if err != nil {
+				return 0, nil, err
+			}
+			if err := pl.rank(ctx, q, ids2); err != nil {
+				return 0, nil, err
+			}
+			out = append(out, ids2[:min(len(ids2), need)]...)
+		} else {
+			ids2, err := pl.newest(ctx, q, rest, 0, need)
+			if err != nil {
+				return 0, nil, err
+			}
+			out = append(out, ids2...)
+		}
+	}
+	return total, out, nil
+}
+
+// countTags adds the values of facets among documents ids to counts.
+func (pl *plan) countTags(ctx context.Context, q db.Q, ids []int64, facets []string, counts map[string]map[string]int) error {
+	return db.InBatches(ids, func(args []any, ph string) error {
+		return db.Each(ctx, q, "SELECT tags FROM search_documents WHERE id IN ("+ph+")", args, func(rows *sql.Rows) error {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				return err
+			}
+			parseTags(t, counts, facets)
+			return nil
+		})
+	})
+}
+
+// hits loads the documents of ids with their snippets, in the order of ids.
+func (pl *plan) hits(ctx context.Context, q db.Q, page []int64) ([]Hit, error) {
+	if len(page) == 0 {
+		return nil, nil
+	}
+	ph, idArgs := db.In(page)
+	var query string
+	var args []any
+	if pl.dialect == db.Postgres {
+		query = `SELECT d.id, d.kind, d.record_id, d.title, d.url, d.updated_at,
+				ts_headline('english', d.body, to_tsquery('english', ?), ?)
+			FROM search_documents d WHERE d.id IN (` + ph + `)`
+		args = append([]any{pl.terms, "StartSel=" + MarkStart + ", StopSel=" + MarkEnd + ", MaxWords=30, MinWords=10, MaxFragments=1, FragmentDelimiter=…"}, idArgs...)
+	} else {
+		// One pass over the words' matches from the first id to the last, keeping these.
+		c, cargs := pl.cond(all, true)
+		query = `SELECT d.id, d.kind, d.record_id, d.title, d.url, d.updated_at, snippet(search_fts, 1, ?, ?, '…', 30)
+			FROM search_fts CROSS JOIN search_documents d
+			WHERE ` + c + ` AND search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (` + ph + `) AND d.id = search_fts.rowid`
+		args = append(append(append([]any{MarkStart, MarkEnd}, cargs...), slices.Min(page), slices.Max(page)), idArgs...)
+	}
+	byID := map[int64]Hit{}
+	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
+		var id int64
+		var h Hit
+		if err := rows.Scan(&id, &h.Kind, &h.RecordID, &h.Title, &h.URL, &h.Updated, &h.Snippet); err != nil {
+			return err
+		}
+		h.Rank = pl.scores[id]
+		byID[id] = h
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Hit, 0, len(page))
+	for _, id := range page {
+		if h, ok := byID[id]; ok { // a document removed since it was found is left out
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// idList runs a query of one id column.
+func idList(ctx context.Context, q db.Q, query string, args ...any) ([]int64, error) {
+	var out []int64
+	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		out = append(out, id)
+		return nil
+	})
+	return out, err
+}

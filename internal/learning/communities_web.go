@@ -166,7 +166,7 @@ func (h *Web) communityFormPage(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	opts := cpOptions(orgs, func(o OrgOption) (string, string) { return o.Value, o.Label })
-	if c.OrgID != 0 && !form.Has("organisation_id", "") {
+	if c.OrgID != 0 {
 		// Keep the current host in the list even when the editor does not manage it.
 		found := false
 		for _, o := range opts {

@@ -79,7 +79,6 @@ var demoLearningList = []demoLearning{
 		Themes:    []string{"Service delivery", "Joined-up services"}, CaseStudies: []string{"Integrated Case Management – Papakura", "Strengthening Education in Mangere and Otara"}},
 }
 
-
 func demoEvidenceList(org int64) []EvidenceInput {
 	return []EvidenceInput{
 		{OrgID: org, Kind: EvidenceEvaluation, Title: "Evaluation of place-based approaches: interim report", Source: "Department of the Prime Minister and Cabinet (demo)",

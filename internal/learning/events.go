@@ -640,7 +640,7 @@ func lockEvent(ctx context.Context, tx *db.Tx, id int64) error {
 	return db.MapError(tx.QueryRow(ctx, "SELECT id FROM events WHERE id = ? FOR UPDATE", id).Scan(&one))
 }
 
-// ErrRegistrationClosed and friends refuse a registration with a reason (409).
+// registrationRefused refuses a registration with a reason (409 Conflict).
 func registrationRefused(msg string) error {
 	return &api.BadRequest{Status: http.StatusConflict, Msg: msg}
 }

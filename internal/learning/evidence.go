@@ -1,9 +1,12 @@
 package learning
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -237,23 +240,20 @@ func (s *Service) evidenceByIDs(ctx context.Context, q db.Q, v Viewer, ids []int
 	return out, err
 }
 
+// sortEvidence puts the newest evidence first, undated last, then by ID (newest first).
 func sortEvidence(es []EvidenceItem) {
-	// Newest evidence first; undated last; then by ID.
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && evidenceBefore(es[j], es[j-1]); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
+	slices.SortFunc(es, func(a, b EvidenceItem) int {
+		switch {
+		case a.Dated.IsZero() != b.Dated.IsZero():
+			if a.Dated.IsZero() {
+				return 1
+			}
+			return -1
+		case !a.Dated.Equal(b.Dated):
+			return b.Dated.Compare(a.Dated)
 		}
-	}
-}
-
-func evidenceBefore(a, b EvidenceItem) bool {
-	switch {
-	case a.Dated.IsZero() != b.Dated.IsZero():
-		return !a.Dated.IsZero()
-	case !a.Dated.Equal(b.Dated):
-		return a.Dated.After(b.Dated)
-	}
-	return a.ID > b.ID
+		return cmp.Compare(b.ID, a.ID)
+	})
 }
 
 // EvidenceFilter selects evidence for a list.
@@ -453,14 +453,14 @@ func (s *Service) checkEvidenceOrg(ctx context.Context, q db.Q, p authz.Principa
 	if !p.Can(authz.Contribute, in.OrgID) {
 		c.Add("organisation_id", "Choose an organisation you contribute to.")
 	} else if err := lrCheckOrg(ctx, q, in.OrgID); err != nil {
-		if err != db.ErrNotFound {
+		if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
 		c.Add("organisation_id", "Choose an organisation from the list.")
 	}
 	if in.CommunityID != 0 {
 		if err := lrCheckCommunity(ctx, q, in.CommunityID); err != nil {
-			if err != db.ErrNotFound {
+			if !errors.Is(err, db.ErrNotFound) {
 				return err
 			}
 			c.Add("community_id", "Choose a community of practice from the list.")

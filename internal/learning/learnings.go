@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/joinedup/joinedup/internal/directory"
 	"github.com/joinedup/joinedup/internal/platform/audit"
 	"github.com/joinedup/joinedup/internal/platform/authz"
 	"github.com/joinedup/joinedup/internal/platform/db"
@@ -486,9 +487,13 @@ type LearningDetail struct {
 	Endorsers     []Endorsement
 	MyEndorsement *Endorsement
 	Reports       []LearningRef
-	CanEdit       bool
-	CanArchive    bool
-	CanEndorse    bool
+	// Links are the directory's links of the learning (a turn-the-curve page's "what works",
+	// a case study, a commitment…) as the viewer may see them.
+	Links      directory.LinkSet
+	CanLink    bool
+	CanEdit    bool
+	CanArchive bool
+	CanEndorse bool
 }
 
 // Endorsement is a member's "this worked for us too".
@@ -544,6 +549,12 @@ func (s *Service) LearningPage(ctx context.Context, id int64) (LearningDetail, e
 		})
 	if err != nil {
 		return d, err
+	}
+	if s.Dir != nil {
+		if d.Links, err = s.Dir.LinksOf(ctx, KindLearning, id); err != nil {
+			return d, err
+		}
+		d.CanLink = s.Dir.CanLinkFrom(ctx, KindLearning, id)
 	}
 	// The reports it is part of, as far as the viewer may see them.
 	err = db.Each(ctx, s.DB, `SELECT DISTINCT r.id, r.title, r.organisation_id, r.status FROM learning_reports r
@@ -670,7 +681,7 @@ func (s *Service) lrOrgOptions(ctx context.Context, perm authz.Permission) ([]we
 }
 
 // lrCommunityOptions lists the communities of practice a record may be shared with: those the
-// principal belongs to (every community for site admins).
+// principal belongs to, and every community for staff who contribute (and site admins).
 func (s *Service) lrCommunityOptions(ctx context.Context) ([]web.Option, error) {
 	v, err := s.ViewerOf(ctx)
 	if err != nil {
@@ -1139,5 +1150,28 @@ func (s *Service) learningTitles(ctx context.Context, ids []int64) (map[int64]Le
 			return nil
 		})
 	})
+	return out, err
+}
+
+// CaseStudyLearnings lists the learnings drawn from a case study that the principal in ctx may
+// see, newest first (for the case study's page).
+func (s *Service) CaseStudyLearnings(ctx context.Context, caseStudyID int64) ([]LearningRef, error) {
+	v, err := s.ViewerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cond, args := v.VisibleSQL("l")
+	var out []LearningRef
+	err = db.Each(ctx, s.DB, `SELECT l.id, l.title FROM learnings l JOIN learning_case_studies lc ON lc.learning_id = l.id
+		WHERE lc.case_study_id = ? AND l.archived_at IS NULL AND `+cond+` ORDER BY l.id DESC LIMIT 200`, append([]any{caseStudyID}, args...),
+		func(rows *sql.Rows) error {
+			var r LearningRef
+			if err := rows.Scan(&r.ID, &r.Title); err != nil {
+				return err
+			}
+			r.URL = "/learnings/" + strconv.FormatInt(r.ID, 10)
+			out = append(out, r)
+			return nil
+		})
 	return out, err
 }

@@ -100,7 +100,7 @@ func (h *Web) learningAPIRoutes(rt *web.Router) {
 func apiExamples() (Learning, EvidenceItem, Report, Recommendation) {
 	at := time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
 	l := Learning{ID: 12, OrgID: 3, OrgName: "Department of the Prime Minister and Cabinet", Type: LearningWorked,
-		Title: "Local decision-making bodies set priorities that agencies then fund",
+		Title:     "Local decision-making bodies set priorities that agencies then fund",
 		Situation: "Agencies each funded their own programs in the region.", Action: "A local body agreed the region's priorities first.",
 		Result: "Agencies aligned their funding with the agreed priorities.", Insight: "Delegating priority-setting to a place works when agencies commit to follow it.",
 		Context: "Places with an established community-led governance body.", Confidence: "medium", Visibility: Public, Revision: 2,

@@ -111,7 +111,9 @@ func TestLearningRules(t *testing.T) {
 			{"a tag that is not a theme", "contributor-a", func(in *LearningInput) { in.ThemeIDs = []int64{policy} }, "themes", "no theme"},
 			{"a theme that does not exist", "contributor-a", func(in *LearningInput) { in.ThemeIDs = []int64{99999} }, "themes", "no theme"},
 			{"a case study B cannot see", "contributor-b", func(in *LearningInput) { in.OrgID, in.CaseStudyIDs = f.orgB, []int64{f.csCommA.ID} }, "case_studies", "no case study"},
-			{"evidence B cannot see", "contributor-b", func(in *LearningInput) { in.OrgID, in.CaseStudyIDs, in.EvidenceIDs = f.orgB, nil, []int64{restricted.ID} }, "evidence", "no evidence"},
+			{"evidence B cannot see", "contributor-b", func(in *LearningInput) {
+				in.OrgID, in.CaseStudyIDs, in.EvidenceIDs = f.orgB, nil, []int64{restricted.ID}
+			}, "evidence", "no evidence"},
 			{"too long a situation", "contributor-a", func(in *LearningInput) { in.Situation = strings.Repeat("y", maxLearningText+1) }, "situation", "characters or fewer"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -314,6 +316,11 @@ func TestLearningFilters(t *testing.T) {
 			if got := ids(c.f); !slices.Equal(got, c.want) {
 				t.Errorf("%s: %v, want %v", c.name, got, c.want)
 			}
+		}
+		// A case study's page lists the learnings drawn from it.
+		refs, err := f.s.CaseStudyLearnings(context.Background(), f.csPapakura.ID)
+		if err != nil || len(refs) != 1 || refs[0].ID != lb.ID || refs[0].URL != lb.URL() {
+			t.Errorf("learnings of the Papakura case study: %v %v", refs, err)
 		}
 	})
 }

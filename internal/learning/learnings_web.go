@@ -105,7 +105,6 @@ type learningListData struct {
 	Filtered    bool
 	Next        string
 	CanCreate   bool
-	Described   string
 }
 
 type learningCard struct {

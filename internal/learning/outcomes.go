@@ -206,7 +206,7 @@ func fmtValue(v float64, unit string) string {
 	var s string
 	switch a := math.Abs(v); {
 	case a != 0 && a < 1:
-		s = strconv.FormatFloat(v, 'g', 3, 64)
+		s = strconv.FormatFloat(v, 'g', 2, 64)
 	default:
 		r := math.Round(v*10) / 10
 		if r == 0 {

@@ -102,7 +102,16 @@ func (c Curve) TrendText() string {
 	if fmtValue(math.Abs(d), "") == "0" {
 		return fmt.Sprintf("The baseline of %d figures is about level.", c.Trend.Points)
 	}
-	return fmt.Sprintf("The baseline of %d figures is %s by about %s a %s.", c.Trend.Points, word, fmtValue(math.Abs(d), c.unit), c.PeriodNoun())
+	by := fmtValue(math.Abs(d), "")
+	switch {
+	case c.unit == "%" && by == "1":
+		by += " percentage point"
+	case c.unit == "%":
+		by += " percentage points"
+	case c.unit != "":
+		by += " " + c.unit
+	}
+	return fmt.Sprintf("The baseline of %d figures is %s by about %s a %s.", c.Trend.Points, word, by, c.PeriodNoun())
 }
 
 // BuildCurve draws up the curve of an indicator at a place from its observations (those at
@@ -144,6 +153,8 @@ func BuildCurve(ind Indicator, obs []Observation, placeID int64, placeName strin
 	c.forecast(ind)
 	return c
 }
+
+func clampPct(v float64) float64 { return math.Max(0, math.Min(100, v)) }
 
 func obsGCD(a, b int) int {
 	for b != 0 {
@@ -195,6 +206,9 @@ func (c *Curve) forecast(ind Indicator) {
 	c.trend = &tr
 	c.Trend = &CurveTrend{ChangePerPeriod: tr.Slope, Points: n, Step: step, Confidence: ForecastConfidence}
 	for _, pr := range preds {
+		if c.unit == "%" { // a share cannot fall below 0% or rise above 100%, whatever the line says
+			pr.Value, pr.Lower, pr.Upper = clampPct(pr.Value), clampPct(pr.Lower), clampPct(pr.Upper)
+		}
 		p := obsPeriodAt(c.format, int(pr.X))
 		c.Forecast = append(c.Forecast, ForecastPoint{Period: p.String(), Label: p.Label(), Value: pr.Value, Lower: pr.Lower, Upper: pr.Upper, idx: int(pr.X)})
 	}
@@ -217,6 +231,9 @@ func (c *Curve) verdict(ind Indicator) {
 	pr, err := c.trend.Predict(float64(latest.idx), ForecastConfidence)
 	if err != nil {
 		return
+	}
+	if c.unit == "%" {
+		pr.Lower, pr.Upper = clampPct(pr.Lower), clampPct(pr.Upper)
 	}
 	f := func(v float64) string { return fmtValue(v, c.unit) }
 	what := fmt.Sprintf("The latest figure, %s for %s", f(latest.Value), latest.Label)

@@ -53,7 +53,7 @@ func TestBuildCurve(t *testing.T) {
 	if c := BuildCurve(ind, obs, 7, ""); !strings.Contains(c.Verdict, "worse than if nothing had changed") {
 		t.Errorf("verdict when lower is better: %q", c.Verdict)
 	}
-	if got := c.TrendText(); got != "The baseline of 5 figures is rising by about 0.2% a year." {
+	if got := c.TrendText(); got != "The baseline of 5 figures is rising by about 0.2 percentage points a year." {
 		t.Errorf("trend text %q", got)
 	}
 
@@ -84,6 +84,15 @@ func TestBuildCurve(t *testing.T) {
 	c = BuildCurve(Indicator{PeriodFormat: PeriodYear}, obs[:2], 7, "Logan")
 	if len(c.Forecast) != 0 || !strings.Contains(c.NoForecast, "at least 3") {
 		t.Errorf("two figures: %+v", c)
+	}
+	// Shares stay between 0% and 100%.
+	var high []Observation
+	for k, v := range []float64{90, 95, 99} {
+		high = append(high, Observation{PlaceID: 1, Period: strconv.Itoa(2020 + k), Value: v})
+	}
+	c = BuildCurve(Indicator{PeriodFormat: PeriodYear, Unit: "%"}, high, 1, "")
+	if last := c.Forecast[2]; last.Value != 100 || last.Upper != 100 || last.Lower >= 100 {
+		t.Errorf("a share past 100%%: %+v", last)
 	}
 	// Quarters step by one quarter.
 	var qs []Observation

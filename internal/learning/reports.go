@@ -3,6 +3,7 @@ package learning
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -364,7 +365,7 @@ func (s *Service) CreateReport(ctx context.Context, in ReportInput) (Report, err
 			return valid.Errors{"organisation_id": "Choose an organisation you contribute to."}
 		}
 		if err := lrCheckOrg(ctx, tx, in.OrgID); err != nil {
-			if err == db.ErrNotFound {
+			if errors.Is(err, db.ErrNotFound) {
 				return valid.Errors{"organisation_id": "Choose an organisation from the list."}
 			}
 			return err

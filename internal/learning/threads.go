@@ -68,7 +68,7 @@ type ReplyInput struct {
 
 // ThreadView is a thread with its replies and the community it belongs to.
 type ThreadView struct {
-	Access  Access
+	Access  Access  `json:"-"`
 	Thread  Thread  `json:"thread"`
 	Replies []Reply `json:"replies"`
 }

@@ -24,6 +24,10 @@ UPDATE search_documents SET visibility = CASE WHEN public THEN 'public' ELSE 'or
     tags = 'zk' || lower(hex(kind)) || 'x' || CASE WHEN public THEN '' ELSE ' zhax zhsx' END
         || CASE WHEN org_id IS NOT NULL THEN ' zo' || org_id || 'x zf' || org_id || 'x' ELSE '' END;
 
+-- The tags of a document by id, for the facet counts of the best matches (narrower than the
+-- table's rows, so that a thousand of them are read from few pages).
+CREATE INDEX search_documents_tags ON search_documents (id, tags);
+
 CREATE VIRTUAL TABLE search_fts USING fts5 (
     title, body, tags, content='search_documents', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
 );
@@ -46,6 +50,7 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP INDEX search_documents_tags;
 DROP TRIGGER search_documents_ai;
 DROP TRIGGER search_documents_ad;
 DROP TRIGGER search_documents_au;

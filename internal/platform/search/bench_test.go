@@ -222,9 +222,6 @@ func benchIndex(tb testing.TB, d *db.DB) {
 		if _, err := d.Exec(ctx, "VACUUM ANALYZE search_documents"); err != nil {
 			tb.Fatal(err)
 		}
-		if _, err := d.Exec(ctx, "VACUUM ANALYZE search_facets"); err != nil {
-			tb.Fatal(err)
-		}
 	} else {
 		if _, err := d.Exec(ctx, "INSERT INTO search_fts (search_fts) VALUES ('optimize')"); err != nil {
 			tb.Fatal(err)

@@ -157,11 +157,9 @@ var labelKind = map[string]string{FacetTheme: "tag", FacetPlace: "place", FacetO
 // organisation's name, a place's, a theme tag's); a value without one is labelled with its
 // id.
 func labelFacets(ctx context.Context, q db.Q, facets map[string][]FacetValue) error {
-	var conds []string
-	var args []any
 	for _, f := range FacetNames() {
 		kind, ok := labelKind[f]
-		if !ok {
+		if !ok || len(facets[f]) == 0 {
 			continue
 		}
 		var ids []int64
@@ -170,32 +168,23 @@ func labelFacets(ctx context.Context, q db.Q, facets map[string][]FacetValue) er
 				ids = append(ids, id)
 			}
 		}
-		if len(ids) == 0 {
-			continue
-		}
-		ph, a := db.In(ids)
-		conds = append(conds, "(kind = ? AND record_id IN ("+ph+"))")
-		args = append(append(args, kind), a...)
-	}
-	if len(conds) == 0 {
-		return nil
-	}
-	titles := map[string]string{}
-	err := db.Each(ctx, q, "SELECT kind, record_id, title FROM search_documents WHERE "+strings.Join(conds, " OR "), args, func(rows *sql.Rows) error {
-		var kind, title string
-		var id int64
-		if err := rows.Scan(&kind, &id, &title); err != nil {
+		titles := map[string]string{}
+		err := db.InBatches(ids, func(args []any, ph string) error {
+			return db.Each(ctx, q, "SELECT record_id, title FROM search_documents WHERE kind = ? AND record_id IN ("+ph+")", append([]any{kind}, args...), func(rows *sql.Rows) error {
+				var id int64
+				var title string
+				if err := rows.Scan(&id, &title); err != nil {
+					return err
+				}
+				titles[strconv.FormatInt(id, 10)] = title
+				return nil
+			})
+		})
+		if err != nil {
 			return err
 		}
-		titles[kind+":"+strconv.FormatInt(id, 10)] = title
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for f, kind := range labelKind {
 		for i, v := range facets[f] {
-			if t, ok := titles[kind+":"+v.Value]; ok {
+			if t, ok := titles[v.Value]; ok {
 				facets[f][i].Label = t
 			} else {
 				facets[f][i].Label = v.Value
@@ -209,7 +198,7 @@ func labelFacets(ctx context.Context, q db.Q, facets map[string][]FacetValue) er
 // see, and the filters asked for.
 type plan struct {
 	dialect db.Dialect
-	// terms: SQLite `"a"* AND "b"*` (FTS5), PostgreSQL `a:* & b:*` (tsquery, english).
+	// terms: SQLite `"a" AND "b"*` (FTS5), PostgreSQL `a & b:*` (tsquery, english).
 	terms string
 	// hidden: the documents hidden from the principal; empty when none is.
 	// SQLite `tags : zhsx NOT tags : (zvc2x OR zo3x)`, PostgreSQL `zhsx & !(zvc2x | zo3x)`.
@@ -229,12 +218,19 @@ func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, fi
 	if pg {
 		and, or = " & ", " | "
 	}
+	// Every word, the last one also as the beginning of longer words.
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		if pg {
+		last := i == len(terms)-1
+		switch {
+		case pg && last:
 			parts[i] = t + ":*"
-		} else {
+		case pg:
+			parts[i] = t
+		case last:
 			parts[i] = `"` + t + `"*`
+		default:
+			parts[i] = `"` + t + `"`
 		}
 	}
 	pl.terms = strings.Join(parts, and)
@@ -368,38 +364,32 @@ func (pl *plan) newest(ctx context.Context, q db.Q, g, offset, limit int) ([]int
 	return idList(ctx, q, "SELECT "+pl.id()+" FROM "+pl.from()+" WHERE "+c+" ORDER BY "+pl.id()+" DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
 }
 
-// rank sorts ids by relevance, best first (ties: newest first), keeping their scores.
-func (pl *plan) rank(ctx context.Context, q db.Q, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
+// ranked returns ids offset…offset+limit of group g, best first (ties: newest first), and
+// keeps their scores. bm25 is given the whole condition — visibility and filters are in a
+// column of weight 0, so that only the words count.
+func (pl *plan) ranked(ctx context.Context, q db.Q, g, offset, limit int) ([]int64, error) {
+	c, args := pl.cond(g, false)
 	var query string
-	var args []any
-	ph, idArgs := db.In(ids)
 	if pl.dialect == db.Postgres {
-		query = "SELECT d.id, ts_rank(d.tsv, to_tsquery('english', ?)) FROM search_documents d WHERE d.id IN (" + ph + ")"
-		args = append([]any{pl.terms}, idArgs...)
+		query = "SELECT d.id, ts_rank(d.tsv, to_tsquery('english', ?)) AS r FROM search_documents d WHERE " + c +
+			" ORDER BY r DESC, d.id DESC LIMIT ? OFFSET ?"
+		args = append([]any{pl.terms}, args...)
 	} else {
-		// bm25 of the words alone: visibility and filters would weigh in it (and cost a pass
-		// over the documents of each of their words).
-		c, cargs := pl.cond(all, true)
-		query = "SELECT search_fts.rowid, -bm25(search_fts, 4.0, 1.0, 0.0) FROM search_fts WHERE " + c +
-			" AND search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (" + ph + ")"
-		args = append(append(cargs, slices.Min(ids), slices.Max(ids)), idArgs...)
+		query = "SELECT search_fts.rowid, -bm25(search_fts, 4.0, 1.0, 0.0) AS r FROM search_fts WHERE " + c +
+			" ORDER BY r DESC, search_fts.rowid DESC LIMIT ? OFFSET ?"
 	}
-	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
+	var out []int64
+	err := db.Each(ctx, q, query, append(args, limit, offset), func(rows *sql.Rows) error {
 		var id int64
 		var r float64
 		if err := rows.Scan(&id, &r); err != nil {
 			return err
 		}
 		pl.scores[id] = r
+		out = append(out, id)
 		return nil
 	})
-	slices.SortFunc(ids, func(a, b int64) int {
-		return cmp.Or(cmp.Compare(pl.scores[b], pl.scores[a]), cmp.Compare(b, a))
-	})
-	return err
+	return out, err
 }
 
 // order returns the number of matches (up to MaxTotal+1) and the ids of the first want of
@@ -409,73 +399,32 @@ func (pl *plan) order(ctx context.Context, q db.Q, want int) (int, []int64, erro
 	if err != nil || total == 0 {
 		return total, nil, err
 	}
-	// The title group, newest first: all of it when it is small enough to rank.
-	ids1, err := pl.newest(ctx, q, title, 0, MaxRanked+1)
+	// The title group, ranked when it is small enough, newest first otherwise.
+	out, err := pl.ranked(ctx, q, title, 0, MaxRanked+1)
 	if err != nil {
 		return 0, nil, err
 	}
-	if total <= MaxRanked {
-		// Rank them all; the title group first.
-		ids0, err := pl.newest(ctx, q, all, 0, total)
-		if err != nil {
-			return 0, nil, err
-		}
-		if err := pl.rank(ctx, q, ids0); err != nil {
-			return 0, nil, err
-		}
-		inTitle := make(map[int64]bool, len(ids1))
-		for _, id := range ids1 {
-			inTitle[id] = true
-		}
-		out := make([]int64, 0, len(ids0))
-		for _, id := range ids0 {
-			if inTitle[id] {
-				out = append(out, id)
-			}
-		}
-		for _, id := range ids0 {
-			if !inTitle[id] {
-				out = append(out, id)
-			}
-		}
-		return total, out[:min(len(out), want)], nil
-	}
-	var out []int64
-	n1 := len(ids1)
+	n1 := len(out)
 	if n1 > MaxRanked {
 		if n1, err = pl.count(ctx, q, title); err != nil {
 			return 0, nil, err
 		}
-		if want > len(ids1) {
-			if ids1, err = pl.newest(ctx, q, title, 0, want); err != nil {
-				return 0, nil, err
-			}
-		}
-		out = ids1[:min(len(ids1), want)]
-	} else {
-		if err := pl.rank(ctx, q, ids1); err != nil {
+		if out, err = pl.newest(ctx, q, title, 0, want); err != nil {
 			return 0, nil, err
 		}
-		out = ids1[:min(n1, want)]
 	}
-	if need := want - len(out); need > 0 && n1 <= MaxTotal {
-		n2 := total - n1
-		if n2 <= MaxRanked {
-			ids2, err := pl.newest(ctx, q, rest, 0, n2)
-			if err != nil {
-				return 0, nil, err
-			}
-			if err := pl.rank(ctx, q, ids2); err != nil {
-				return 0, nil, err
-			}
-			out = append(out, ids2[:min(len(ids2), need)]...)
+	out = out[:min(len(out), want)]
+	if need := want - len(out); need > 0 && n1 <= MaxTotal && total > n1 {
+		var more []int64
+		if total-n1 <= MaxRanked {
+			more, err = pl.ranked(ctx, q, rest, 0, need)
 		} else {
-			ids2, err := pl.newest(ctx, q, rest, 0, need)
-			if err != nil {
-				return 0, nil, err
-			}
-			out = append(out, ids2...)
+			more, err = pl.newest(ctx, q, rest, 0, need)
 		}
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, more...)
 	}
 	return total, out, nil
 }
@@ -483,7 +432,12 @@ func (pl *plan) order(ctx context.Context, q db.Q, want int) (int, []int64, erro
 // countTags adds the values of facets among documents ids to counts.
 func (pl *plan) countTags(ctx context.Context, q db.Q, ids []int64, facets []string, counts map[string]map[string]int) error {
 	return db.InBatches(ids, func(args []any, ph string) error {
-		return db.Each(ctx, q, "SELECT tags FROM search_documents WHERE id IN ("+ph+")", args, func(rows *sql.Rows) error {
+		query := "SELECT tags FROM search_documents WHERE id IN (" + ph + ")"
+		if pl.dialect == db.SQLite {
+			// The narrow index holding the tags: a tenth of the pages of the table's rows.
+			query = "SELECT tags FROM search_documents INDEXED BY search_documents_tags WHERE id IN (" + ph + ")"
+		}
+		return db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
 			var t string
 			if err := rows.Scan(&t); err != nil {
 				return err

@@ -96,6 +96,10 @@ func TestBrowserLearning(t *testing.T) {
 	b.MustContain("main", "1. Why it matters")
 	b.MustContain("main", "2.1 A local table of partners keeps the plan alive")
 	report := b.Location()
+	if dir := os.Getenv("JOINEDUP_SCREENSHOTS"); dir != "" {
+		b.Visit(report[strings.Index(report, "/reports/"):] + "/edit")
+		b.Screenshot(filepath.Join(dir, "learning-report-edit.png"))
+	}
 	browserSignOut(t, b)
 
 	// The public reads it, and follows the demo report's recommendation to AU0019.
@@ -112,5 +116,9 @@ func TestBrowserLearning(t *testing.T) {
 	if dir := os.Getenv("JOINEDUP_SCREENSHOTS"); dir != "" {
 		b.Visit(report[strings.Index(report, "/reports/"):])
 		b.Screenshot(filepath.Join(dir, "learning-report.png"))
+		b.Visit(fmt.Sprintf("/reports/%d", id("SELECT id FROM learning_reports WHERE title = 'Learnings from place-based approaches'")))
+		b.Screenshot(filepath.Join(dir, "learning-demo-report.png"))
+		b.Visit(fmt.Sprintf("/learnings/%d", other))
+		b.Screenshot(filepath.Join(dir, "learning.png"))
 	}
 }

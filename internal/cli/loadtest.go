@@ -25,6 +25,7 @@ func cmdLoadtest(ctx context.Context, e *cmdEnv, args []string) error {
 	page := f.Bool("page", false, "request the survey page (GET /s/CODE) instead of submitting")
 	ids := f.String("ids", "", "write the ids of the acknowledged submissions to this file, one a line")
 	timeout := f.duration("timeout", 10*time.Second, "the longest wait for one answer")
+	rounds := f.Int("rounds", 5, "with --baseline: alternate between the bare handler and the server this many times, each round a share of the duration, so that both meet the same background load")
 	clients := f.Int("clients", 0, "spread the requests over this many client addresses in X-Forwarded-For (for a server run with --trust-proxy, so that its per-client limit is not hit by one load generator); 0: none")
 	profile := f.String("cpuprofile", "", "write a CPU profile of the load generator itself to this file")
 	if err := f.parse(args); err != nil {
@@ -43,7 +44,7 @@ func cmdLoadtest(ctx context.Context, e *cmdEnv, args []string) error {
 		return errors.New("--ids is for submissions; --page sends none")
 	}
 	cfg := loadtest.Config{BaseURL: *base, Survey: *survey, Mode: mode, Duration: *duration, Warmup: *warmup,
-		Connections: *conns, Timeout: *timeout, KeepIDs: *ids != "", Clients: *clients}
+		Connections: *conns, Timeout: *timeout, KeepIDs: *ids != "", Clients: *clients, Rounds: *rounds}
 	if err := cfg.Check(); err != nil {
 		return err
 	}
@@ -58,7 +59,11 @@ func cmdLoadtest(ctx context.Context, e *cmdEnv, args []string) error {
 		return err
 	}
 	defer stopProfile()
-	fmt.Fprintf(e.stdout, "Load test: %s, %d connections, %s warm-up then %s measured.\n", mode.Describe(), *conns, *warmup, *duration)
+	fmt.Fprintf(e.stdout, "Load test: %s, %d connections, %s warm-up then %s measured", mode.Describe(), *conns, *warmup, *duration)
+	if *baseline && *rounds > 1 {
+		fmt.Fprintf(e.stdout, ", against the bare handler and the server in %d alternating rounds", *rounds)
+	}
+	fmt.Fprintln(e.stdout, ".")
 	var bare, real *loadtest.Result
 	if *baseline {
 		bare, real, err = loadtest.Compare(ctx, cfg, s)

@@ -1,6 +1,7 @@
 package learning
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -521,7 +522,7 @@ func upsertObservation(ctx context.Context, q db.Q, indicatorID int64, o Observa
 func resultDoc(r Result, names []string) search.Doc {
 	body := []string{r.PlaceName, MarkdownText(r.Story), r.Partners, r.OrgName, strings.Join(names, " ")}
 	return search.Doc{Kind: ResultKind, RecordID: r.ID, Title: r.Title + " (" + r.PlaceName + ")", Body: strings.Join(body, " "),
-		URL: r.URL(), Public: !r.placeArchived, OrgID: r.OrgID}
+		URL: r.URL(), Public: !r.placeArchived, OrgID: r.OrgID, Places: []int64{r.PlaceID}}
 }
 
 func indicatorDoc(i Indicator) search.Doc {
@@ -529,8 +530,15 @@ func indicatorDoc(i Indicator) search.Doc {
 	if i.Kind == IndicatorPerformance {
 		ctxt = i.ProgramName + " " + i.QuestionLabel()
 	}
-	return search.Doc{Kind: IndicatorKind, RecordID: i.ID, Title: i.Name,
-		Body: strings.Join([]string{ctxt, i.Definition, i.Source, i.Unit}, " "), URL: i.URL(), Public: true, OrgID: i.OrgID}
+	body := []string{ctxt, i.Definition, i.Source, i.Unit}
+	if i.Illustrative {
+		body = append(body, "Illustrative figures.")
+	}
+	d := search.Doc{Kind: IndicatorKind, RecordID: i.ID, Title: i.Name, Body: strings.Join(body, " "), URL: i.URL(), Public: true, OrgID: i.OrgID}
+	if i.PlaceID != 0 {
+		d.Places = []int64{i.PlaceID}
+	}
+	return d
 }
 
 // indexResult rewrites the search documents of a result and its indicators.
@@ -995,13 +1003,13 @@ func withPeriods(obs []Observation, format string) []Observation {
 	}
 	slices.SortStableFunc(obs, func(a, b Observation) int {
 		if a.IndicatorID != b.IndicatorID {
-			return int(a.IndicatorID - b.IndicatorID)
+			return cmp.Compare(a.IndicatorID, b.IndicatorID)
 		}
 		if a.PlaceID != b.PlaceID {
 			if c := strings.Compare(strings.ToLower(a.PlaceName), strings.ToLower(b.PlaceName)); c != 0 {
 				return c
 			}
-			return int(a.PlaceID - b.PlaceID)
+			return cmp.Compare(a.PlaceID, b.PlaceID)
 		}
 		if d := a.period.Index() - b.period.Index(); d != 0 {
 			return d

@@ -116,7 +116,7 @@ var csvHeaders = map[string]string{
 	"value":       "value",
 	"provisional": "provisional",
 	"note":        "note", "notes": "note",
-	"place_name": "", "place name": "", "name": "", // read by people, ignored here
+	"place_name": "", "place name": "", "name": "", "illustrative": "", // read by people, ignored here
 }
 
 var csvPositional = []string{"place_code", "period", "value", "provisional", "note"}

@@ -795,16 +795,13 @@ func (h *Web) observationsCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fmt.Sprintf("indicator-%d.csv", ind.ID)}))
-	c, err := export.NewCSV(w, "place_code", "place_id", "place_name", "period", "value", "provisional", "note")
+	c, err := export.NewCSV(w, "place_code", "place_id", "place_name", "period", "value", "provisional", "note", "illustrative")
 	if err != nil {
 		return err
 	}
+	yes := map[bool]string{true: "yes", false: "no"}
 	for _, o := range obs {
-		prov := "no"
-		if o.Provisional {
-			prov = "yes"
-		}
-		if err := c.Row(o.PlaceCode, ocID(o.PlaceID), o.PlaceName, o.Period, strconv.FormatFloat(o.Value, 'f', -1, 64), prov, o.Note); err != nil {
+		if err := c.Row(o.PlaceCode, ocID(o.PlaceID), o.PlaceName, o.Period, strconv.FormatFloat(o.Value, 'f', -1, 64), yes[o.Provisional], o.Note, yes[ind.Illustrative]); err != nil {
 			return err
 		}
 	}

@@ -157,8 +157,13 @@ func TestOutcomePages(t *testing.T) {
 			t.Errorf("B's manager entering a figure: %d", r.code)
 		}
 		r = ocDo(t, h, "anonymous", "GET", indURL+"/observations.csv", nil)
-		if r.code != 200 || !strings.HasPrefix(r.body, "place_code,place_id,place_name,period,value,provisional,note\n34590,") || !strings.Contains(r.body, ",2024,59.2,no,") {
+		if r.code != 200 || !strings.HasPrefix(r.body, "place_code,place_id,place_name,period,value,provisional,note,illustrative\n34590,") || !strings.Contains(r.body, ",2024,59.2,no,,yes") {
 			t.Errorf("CSV: %d %q", r.code, r.body)
+		}
+		// The export reads back in: every figure unchanged.
+		back := ocRaw(t, h, "manager-a", "POST", "/api/v1/indicators/"+indID+"/observations?dry_run=true", "text/csv", r.body)
+		if back.code != 200 || !strings.Contains(back.body, `"unchanged":6`) || !strings.Contains(back.body, `"added":0`) {
+			t.Errorf("re-reading the export: %d %s", back.code, back.body)
 		}
 		r = ocDo(t, h, "manager-a", "POST", indURL+"/observations/delete", url.Values{"place_id": {strconv.FormatInt(f.logan, 10)}, "period": {"2024"}})
 		if r.code != http.StatusSeeOther {

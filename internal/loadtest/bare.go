@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -76,24 +77,81 @@ func (b *Bare) Close() error {
 	return b.srv.Shutdown(ctx)
 }
 
-// Compare runs the same load first against a bare handler started in this process, then
-// against cfg.BaseURL, and returns both results.
+// Compare runs the same load against a bare handler started in this process and against
+// cfg.BaseURL, in alternating rounds (cfg.Rounds; each gets its share of cfg.Duration), so
+// that both see the same background load on a shared machine, and returns the two sums.
+// The first round of each warms up for cfg.Warmup, the others for at most 250 ms.
 func Compare(ctx context.Context, cfg Config, s Survey) (bare, real *Result, err error) {
 	b, err := StartBare(cfg.Mode, s.PageBytes)
 	if err != nil {
 		return nil, nil, err
 	}
-	bcfg := cfg
-	bcfg.BaseURL = b.URL
-	bcfg.KeepIDs = false
-	bare, err = Run(ctx, bcfg, s)
-	b.Close()
-	if err != nil {
-		return nil, nil, err
+	defer b.Close()
+	rounds := max(cfg.Rounds, 1)
+	per := cfg.Duration / time.Duration(rounds)
+	if per <= 0 {
+		rounds, per = 1, cfg.Duration
 	}
-	bare.URL = "the bare handler at " + bare.URL
-	real, err = Run(ctx, cfg, s)
-	return bare, real, err
+	var bares, reals []*Result
+	for i := range rounds {
+		rc := cfg
+		rc.Duration = per
+		if i == rounds-1 {
+			rc.Duration = cfg.Duration - per*time.Duration(rounds-1)
+		}
+		if i > 0 {
+			rc.Warmup = min(cfg.Warmup, 250*time.Millisecond)
+		}
+		bc := rc
+		bc.BaseURL, bc.KeepIDs = b.URL, false
+		r, err := Run(ctx, bc, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		bares = append(bares, r)
+		if r, err = Run(ctx, rc, s); err != nil {
+			return nil, nil, err
+		}
+		reals = append(reals, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	bare, real = Merge(bares...), Merge(reals...)
+	bare.URL = "the bare handler at " + b.URL + "/s/" + cfg.Survey
+	return bare, real, nil
+}
+
+// Merge adds up the results of several runs of the same load.
+func Merge(rs ...*Result) *Result {
+	if len(rs) == 1 {
+		return rs[0]
+	}
+	out := &Result{Statuses: map[int]int{}, Errors: map[string]int{}}
+	n := 0
+	for _, r := range rs {
+		n += len(r.Latencies)
+	}
+	out.Latencies = make([]time.Duration, 0, n)
+	for _, r := range rs {
+		out.Mode, out.URL, out.Connections = r.Mode, r.URL, r.Connections
+		out.Duration += r.Duration
+		out.Requests += r.Requests
+		out.Latencies = append(out.Latencies, r.Latencies...)
+		for k, v := range r.Statuses {
+			out.Statuses[k] += v
+		}
+		for k, v := range r.Errors {
+			out.Errors[k] += v
+		}
+		out.OK += r.OK
+		out.Acked += r.Acked
+		out.IDs = append(out.IDs, r.IDs...)
+		out.CPU += r.CPU
+		out.Wall += r.Wall
+	}
+	slices.Sort(out.Latencies)
+	return out
 }
 
 // Ratio is real's rate of expected answers as a share of bare's.

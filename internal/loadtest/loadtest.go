@@ -77,6 +77,8 @@ type Config struct {
 	KeepIDs bool
 	// Seed makes the generated answers repeatable (0: random).
 	Seed uint64
+	// Rounds is how many alternating rounds Compare runs (at least 1).
+	Rounds int
 	// Clients, when positive, spreads the requests over that many client addresses named in
 	// X-Forwarded-For (10.0.0.0/8), as citizens reaching a server behind a load balancer would;
 	// a server run with --trust-proxy then applies its per-client limits to each of them.
@@ -107,6 +109,9 @@ func (c *Config) Check() error {
 	}
 	if c.Timeout < 0 {
 		return errors.New("the timeout cannot be negative")
+	}
+	if c.Rounds < 0 || c.Rounds > 1000 {
+		return fmt.Errorf("rounds must be from 0 to 1000, not %d", c.Rounds)
 	}
 	if c.Clients < 0 || c.Clients > 1<<24 {
 		return fmt.Errorf("clients must be from 0 to %d, not %d", 1<<24, c.Clients)

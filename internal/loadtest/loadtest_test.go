@@ -393,7 +393,7 @@ func TestCompareWithBare(t *testing.T) {
 	ctx := context.Background()
 	for _, mode := range []Mode{JSON, Form, Page} {
 		cfg := quick(srv.URL, mode)
-		cfg.Duration, cfg.Warmup = 300*time.Millisecond, 0 // every request counts
+		cfg.Duration, cfg.Warmup, cfg.Rounds = 300*time.Millisecond, 0, 3 // every request counts
 		s, err := Prepare(ctx, NewClient(1, 0), cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -407,6 +407,10 @@ func TestCompareWithBare(t *testing.T) {
 		}
 		if !strings.Contains(bare.URL, "bare handler") {
 			t.Errorf("bare URL %q", bare.URL)
+		}
+		// Three rounds of 100 ms each, added up.
+		if bare.Duration != cfg.Duration || real.Duration != cfg.Duration || real.Requests != len(real.Latencies) {
+			t.Errorf("%s: windows %v and %v, want %v in all", mode, bare.Duration, real.Duration, cfg.Duration)
 		}
 	}
 }
@@ -529,5 +533,20 @@ func TestClientsSpreadOverAddresses(t *testing.T) {
 		if n > total/20+2 {
 			t.Errorf("address %q used %d of %d times", a, n, total)
 		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	a := &Result{Mode: JSON, Duration: time.Second, Requests: 3, Latencies: []time.Duration{1, 5, 9}, OK: 2, Acked: 4,
+		Statuses: map[int]int{201: 2, 503: 1}, Errors: map[string]int{}, IDs: []int64{1, 2, 3, 4}}
+	b := &Result{Mode: JSON, Duration: time.Second, Requests: 2, Latencies: []time.Duration{2, 7}, OK: 1, Acked: 1,
+		Statuses: map[int]int{201: 1}, Errors: map[string]int{"timeout": 1}, IDs: []int64{5}}
+	m := Merge(a, b)
+	if m.Requests != 5 || m.OK != 3 || m.Acked != 5 || m.Duration != 2*time.Second || m.Statuses[201] != 3 ||
+		m.Statuses[503] != 1 || m.Errors["timeout"] != 1 || len(m.IDs) != 5 || m.Rate() != 2.5 {
+		t.Fatalf("merged: %+v", m)
+	}
+	if fmt.Sprint(m.Latencies) != "[1ns 2ns 5ns 7ns 9ns]" || m.Percentile(50) != 5 {
+		t.Errorf("latencies %v", m.Latencies)
 	}
 }

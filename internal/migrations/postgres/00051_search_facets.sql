@@ -7,28 +7,45 @@
 -- a document. public stays in step (public = visibility 'public').
 --
 -- tags holds one word per visibility rule and facet value (written by search.Index: kind,
--- owner, organisations, places, themes); tags_tsv indexes them, so that visibility and
--- filters are answered by a GIN index beside the words' own. title_tsv finds the documents
--- whose title holds every word searched for (they come first).
+-- owner, organisations, places, themes). They are lexemes of tsv and title_tsv too, with a
+-- leading '#' that no searched word can have, so that one GIN index scan answers "the
+-- matches this person may see, with these filters". title_tsv finds the documents whose
+-- title holds every word searched for (they come first).
 ALTER TABLE search_documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
 ALTER TABLE search_documents ADD COLUMN community_id BIGINT;
 ALTER TABLE search_documents ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+-- Bodies and word vectors are stored out of line: the rows a search reads stay narrow.
+ALTER TABLE search_documents SET (toast_tuple_target = 512);
 
 -- The words of existing documents (their places and themes come when they are indexed again).
 UPDATE search_documents SET visibility = CASE WHEN public THEN 'public' ELSE 'org' END,
     tags = 'zk' || encode(convert_to(kind, 'UTF8'), 'hex') || 'x' || CASE WHEN public THEN '' ELSE ' zhax zhsx' END
         || CASE WHEN org_id IS NOT NULL THEN ' zo' || org_id || 'x zf' || org_id || 'x' ELSE '' END;
 
-ALTER TABLE search_documents ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', title)) STORED;
-ALTER TABLE search_documents ADD COLUMN tags_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', tags)) STORED;
+DROP INDEX search_documents_tsv;
+ALTER TABLE search_documents DROP COLUMN tsv;
+ALTER TABLE search_documents
+    ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')
+        || array_to_tsvector(string_to_array(regexp_replace(tags, '(\S+)', '#\1', 'g'), ' '))
+    ) STORED,
+    ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (
+        to_tsvector('english', title)
+        || array_to_tsvector(string_to_array(regexp_replace(tags, '(\S+)', '#\1', 'g'), ' '))
+    ) STORED;
+CREATE INDEX search_documents_tsv ON search_documents USING GIN (tsv);
 CREATE INDEX search_documents_title_tsv ON search_documents USING GIN (title_tsv);
-CREATE INDEX search_documents_tags_tsv ON search_documents USING GIN (tags_tsv);
 
 -- +goose Down
-DROP INDEX search_documents_tags_tsv;
 DROP INDEX search_documents_title_tsv;
-ALTER TABLE search_documents DROP COLUMN tags_tsv;
+DROP INDEX search_documents_tsv;
 ALTER TABLE search_documents DROP COLUMN title_tsv;
+ALTER TABLE search_documents DROP COLUMN tsv;
+ALTER TABLE search_documents RESET (toast_tuple_target);
 ALTER TABLE search_documents DROP COLUMN tags;
 ALTER TABLE search_documents DROP COLUMN community_id;
 ALTER TABLE search_documents DROP COLUMN visibility;
+ALTER TABLE search_documents ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')
+) STORED;
+CREATE INDEX search_documents_tsv ON search_documents USING GIN (tsv);

@@ -201,9 +201,9 @@ type plan struct {
 	// terms: SQLite `"a" AND "b"*` (FTS5), PostgreSQL `a & b:*` (tsquery, english).
 	terms string
 	// hidden: the documents hidden from the principal; empty when none is.
-	// SQLite `tags : zhsx NOT tags : (zvc2x OR zo3x)`, PostgreSQL `zhsx & !(zvc2x | zo3x)`.
+	// SQLite `tags : zhsx NOT tags : (zvc2x OR zo3x)`, PostgreSQL `'#zhsx' & !('#zvc2x' | '#zo3x')`.
 	hidden string
-	// filters: SQLite `(zk…x) AND (zp1x OR zp2x)`, PostgreSQL `(zk…x) & (zp1x | zp2x)`.
+	// filters: SQLite `(zk…x) AND (zp1x OR zp2x)`, PostgreSQL `('#zk…x') & ('#zp1x' | '#zp2x')`.
 	filters string
 	// scores holds the ranks found, for the hits.
 	scores map[int64]float64
@@ -234,6 +234,13 @@ func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, fi
 		}
 	}
 	pl.terms = strings.Join(parts, and)
+	// The tag words: PostgreSQL's carry a '#' (see the migration) and are quoted.
+	tag := func(w string) string {
+		if pg {
+			return "'#" + w + "'"
+		}
+		return w
+	}
 	if !p.SiteAdmin {
 		hidden := tagHiddenAnon
 		var seen []string
@@ -241,20 +248,20 @@ func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, fi
 			hidden = tagHiddenSigned
 			for _, c := range sq.Communities {
 				if c > 0 {
-					seen = append(seen, idTag(tagCommunity, c))
+					seen = append(seen, tag(idTag(tagCommunity, c)))
 				}
 			}
 		}
 		for _, o := range p.Orgs(authz.Read) {
-			seen = append(seen, idTag(tagOwner, o))
+			seen = append(seen, tag(idTag(tagOwner, o)))
 		}
 		switch {
 		case len(seen) == 0 && pg:
-			pl.hidden = hidden
+			pl.hidden = tag(hidden)
 		case len(seen) == 0:
 			pl.hidden = "tags : " + hidden
 		case pg:
-			pl.hidden = hidden + " & !(" + strings.Join(seen, or) + ")"
+			pl.hidden = tag(hidden) + " & !(" + strings.Join(seen, or) + ")"
 		default:
 			pl.hidden = "tags : " + hidden + " NOT tags : (" + strings.Join(seen, or) + ")"
 		}
@@ -266,12 +273,12 @@ func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, fi
 		}
 		var words []string
 		for _, v := range filters[f] {
-			if w := valueTag(f, v); w != "" && !slices.Contains(words, w) {
-				words = append(words, w)
+			if w := valueTag(f, v); w != "" && !slices.Contains(words, tag(w)) {
+				words = append(words, tag(w))
 			}
 		}
 		if len(words) == 0 {
-			words = []string{"zzx"} // a filter of no valid value matches nothing
+			words = []string{tag("zzx")} // a filter of no valid value matches nothing
 		}
 		groups = append(groups, "("+strings.Join(words, or)+")")
 	}
@@ -291,29 +298,30 @@ const (
 // plain is set (no visibility, no filters).
 func (pl *plan) cond(g int, plain bool) (string, []any) {
 	if pl.dialect == db.Postgres {
-		var c string
-		var args []any
-		switch g {
-		case title:
-			c, args = "d.title_tsv @@ to_tsquery('english', ?)", []any{pl.terms}
-		case rest:
-			c, args = "d.tsv @@ to_tsquery('english', ?) AND NOT d.title_tsv @@ to_tsquery('english', ?)", []any{pl.terms, pl.terms}
-		default:
-			c, args = "d.tsv @@ to_tsquery('english', ?)", []any{pl.terms}
-		}
-		if plain {
-			return c, args
-		}
+		// The words (none when they are all stop words: then nothing matches), with the
+		// visibility and filters in the same query of the same index.
+		words := "to_tsquery('english', ?)"
+		args := []any{pl.terms, pl.terms}
 		var tq []string
-		if pl.hidden != "" {
+		if !plain && pl.hidden != "" {
 			tq = append(tq, "!("+pl.hidden+")")
 		}
-		if pl.filters != "" {
+		if !plain && pl.filters != "" {
 			tq = append(tq, pl.filters)
 		}
 		if len(tq) > 0 {
-			c += " AND d.tags_tsv @@ to_tsquery('simple', ?)"
+			words = "(" + words + " && ?::tsquery)"
 			args = append(args, strings.Join(tq, " & "))
+		}
+		c := "numnode(to_tsquery('english', ?)) > 0 AND "
+		switch g {
+		case title:
+			c += "d.title_tsv @@ " + words
+		case rest:
+			c += "d.tsv @@ " + words + " AND NOT d.title_tsv @@ to_tsquery('english', ?)"
+			args = append(args, pl.terms)
+		default:
+			c += "d.tsv @@ " + words
 		}
 		return c, args
 	}
@@ -361,7 +369,13 @@ func (pl *plan) count(ctx context.Context, q db.Q, g int) (int, error) {
 // newest returns ids offset…offset+limit of group g, newest first.
 func (pl *plan) newest(ctx context.Context, q db.Q, g, offset, limit int) ([]int64, error) {
 	c, args := pl.cond(g, false)
-	return idList(ctx, q, "SELECT "+pl.id()+" FROM "+pl.from()+" WHERE "+c+" ORDER BY "+pl.id()+" DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+	order := pl.id()
+	if pl.dialect == db.Postgres {
+		// Not in the primary key's order: walking it backwards, testing each row, is slower
+		// than sorting the matches the word index finds.
+		order = "d.id + 0"
+	}
+	return idList(ctx, q, "SELECT "+pl.id()+" FROM "+pl.from()+" WHERE "+c+" ORDER BY "+order+" DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
 }
 
 // ranked returns ids offset…offset+limit of group g, best first (ties: newest first), and

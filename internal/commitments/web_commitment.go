@@ -37,6 +37,9 @@ type commitmentData struct {
 	CSVURL           string
 	MilestonesCSVURL string
 	Today            string
+	// Links are the records linked to the commitment: engagements that informed it,
+	// recommendations it answers, outcomes it works towards…
+	Links directory.LinksPanel
 }
 
 func (d commitmentData) ProgressText() string {
@@ -66,6 +69,9 @@ func (h *Web) commitmentPage(r *http.Request, ref string) (web.Page, error) {
 		CanEdit: CanEditCommitment(p, c), CanOverride: CanOverride(p, c), CanAssess: CanAssess(p, c, "self") || CanAssess(p, c, "independent"),
 		FeedURL: path + "/feed.atom", JSONURL: "/api/v1/commitments/" + url.PathEscape(c.Reference), CSVURL: csvURL(c.PlanID), MilestonesCSVURL: milestonesCSVURL(c.PlanID),
 		Today: h.Svc.Now().UTC().Format(time.DateOnly)}
+	if d.Links, err = h.Svc.Dir.LinksPanelFor(ctx, "commitment", c.ID, path); err != nil {
+		return web.Page{}, err
+	}
 	names := map[int64]string{}
 	for _, m := range c.Milestones {
 		names[m.ID] = m.Activity

@@ -3,6 +3,7 @@ package commitments
 import (
 	"context"
 	"encoding/xml"
+	"github.com/joinedup/joinedup/internal/directory"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,9 @@ func pagesApp(t *testing.T, f *svcFixture) http.Handler {
 		t.Fatal(err)
 	}
 	rt := web.NewRouter(&web.Errors{Render: rend, Log: log})
+	if err := (&directory.Web{Svc: f.s.Dir, Render: rend}).Routes(rt); err != nil { // the links panel
+		t.Fatal(err)
+	}
 	if err := (&Web{Svc: f.s, Render: rend}).Routes(rt); err != nil {
 		t.Fatal(err)
 	}

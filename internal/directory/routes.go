@@ -11,6 +11,10 @@ func (h *Web) Routes(rt *web.Router) error {
 	if err := h.Render.Add("directory", templates, "templates"); err != nil {
 		return err
 	}
+	// Every capability's record pages show their links with the same panel.
+	if err := h.Render.Share(templates, "templates/_links.html"); err != nil {
+		return err
+	}
 	h.Render.AddNav(web.NavItem{Label: "Organisations", URL: "/organisations"})
 
 	rt.Page("GET", "/organisations", web.Public, h.orgList)

@@ -128,6 +128,18 @@ func (rd *Renderer) Add(ns string, fsys fs.FS, dir string) error {
 	return nil
 }
 
+// Share makes partials of one namespace (files in fsys, each defining templates) available to
+// the pages of every namespace added after it, e.g. the directory's panel of a record's links,
+// which every capability's record pages show.
+func (rd *Renderer) Share(fsys fs.FS, files ...string) error {
+	t, err := rd.base.ParseFS(fsys, files...)
+	if err != nil {
+		return fmt.Errorf("shared partials: %w", err)
+	}
+	rd.base = t
+	return nil
+}
+
 // Has reports whether a page is registered.
 func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
 

@@ -20,7 +20,7 @@ func cmdLoadtest(ctx context.Context, e *cmdEnv, args []string) error {
 	duration := f.duration("duration", 10*time.Second, "how long to measure")
 	warmup := f.duration("warmup", time.Second, "a warm-up before measuring, not counted")
 	conns := f.Int("connections", 64, "keep-alive connections, each a goroutine sending one request after another")
-	baseline := f.Bool("baseline", false, "first run the same load against a bare net/http handler in this process, and print the ratio")
+	baseline := f.Bool("baseline", false, "also run the same load against a bare net/http handler in this process (in alternating rounds) and print the ratio of the two rates")
 	form := f.Bool("form", false, "send form-encoded submissions, as the survey page's form does")
 	page := f.Bool("page", false, "request the survey page (GET /s/CODE) instead of submitting")
 	ids := f.String("ids", "", "write the ids of the acknowledged submissions to this file, one a line")

@@ -77,6 +77,9 @@ func sqliteDSN(path string, write bool) string {
 	// FULL: a transaction that returned is on disk, even after a power loss.
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Statement journals and temporary tables in memory, not in temporary files: the
+	// group committer's multi-row upserts need one per statement.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_time_format", "sqlite")
 	if write {
 		q.Set("_txlock", "immediate")

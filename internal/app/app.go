@@ -150,7 +150,17 @@ func New(ctx context.Context, cfg Config, d *db.DB, log *slog.Logger) (*App, err
 	if err := (&learning.Web{Svc: a.Learning, Render: rend}).Routes(a.Router); err != nil {
 		return nil, err
 	}
-	if err := search.NewWeb(d, rend, searchKinds()).Routes(a.Router); err != nil {
+	searchWeb := search.NewWeb(d, rend, searchKinds())
+	// Search finds what is shared with the asker's communities of practice (learning's).
+	searchWeb.Communities = func(ctx context.Context) ([]int64, error) {
+		v, err := a.Learning.ViewerOf(ctx)
+		var ids []int64
+		for id := range v.Communities {
+			ids = append(ids, id)
+		}
+		return ids, err
+	}
+	if err := searchWeb.Routes(a.Router); err != nil {
 		return nil, err
 	}
 	if err := (&audit.Web{DB: d, Render: rend, Log: log}).Routes(a.Router); err != nil {

@@ -372,6 +372,7 @@ func (s *Service) StartMaps() {
 	}
 	w.started = true
 	w.wake, w.quit, w.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	quit, done, wake := w.quit, w.done, w.wake
 	w.mu.Unlock()
 	prev := s.OnVotes
 	s.OnVotes = func(id int64) {
@@ -380,10 +381,11 @@ func (s *Service) StartMaps() {
 		}
 		s.MarkMapDirty(id)
 	}
-	go s.mapLoop()
+	go s.mapLoop(quit, done, wake)
 }
 
-// StopMaps stops the map worker, waiting for a computation under way to finish.
+// StopMaps stops the map worker, waiting for a computation under way to finish (reading is
+// cancelled; the mathematics, a few seconds at most, is not).
 func (s *Service) StopMaps() {
 	w := &s.Maps
 	w.mu.Lock()
@@ -398,11 +400,7 @@ func (s *Service) StopMaps() {
 	<-done
 }
 
-func (s *Service) mapLoop() {
-	w := &s.Maps
-	w.mu.Lock()
-	quit, done, wake := w.quit, w.done, w.wake
-	w.mu.Unlock()
+func (s *Service) mapLoop(quit, done, wake chan struct{}) {
 	defer close(done)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -788,3 +788,24 @@ func TestMarkStaleMaps(t *testing.T) {
 		}
 	})
 }
+
+// TestStartStopMaps: stopping at once after starting does not hang, and stopping twice is safe.
+func TestStartStopMaps(t *testing.T) {
+	d := dbtest.SQLite(t)
+	s := NewService(d, nil)
+	t.Cleanup(s.StopVotes)
+	s.StartMaps()
+	s.StartMaps()
+	done := make(chan struct{})
+	go func() {
+		s.StopMaps()
+		s.StopMaps()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("StopMaps hangs")
+	}
+	s.MarkMapDirty(1) // after the stop: remembered, never blocks
+}

@@ -9,8 +9,10 @@
 -- tags holds one word per visibility rule and facet value (written by search.Index: kind,
 -- owner, organisations, places, themes). They are lexemes of tsv and title_tsv too, with a
 -- leading '#' that no searched word can have, so that one GIN index scan answers "the
--- matches this person may see, with these filters". title_tsv finds the documents whose
--- title holds every word searched for (they come first).
+-- matches this person may see, with these filters". title_tsv (without positions: it is only
+-- matched) finds the documents whose title holds every word searched for (they come first).
+-- '#b' || id / 8192 puts each document in a block of ids, so that "the newest matches" can be
+-- read block by block from the newest rather than by sorting every match.
 ALTER TABLE search_documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
 ALTER TABLE search_documents ADD COLUMN community_id BIGINT;
 ALTER TABLE search_documents ADD COLUMN tags TEXT NOT NULL DEFAULT '';
@@ -28,10 +30,12 @@ ALTER TABLE search_documents
     ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')
         || array_to_tsvector(string_to_array(regexp_replace(tags, '(\S+)', '#\1', 'g'), ' '))
+        || array_to_tsvector(ARRAY['#b' || (id / 8192)::text])
     ) STORED,
     ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (
-        to_tsvector('english', title)
+        strip(to_tsvector('english', title))
         || array_to_tsvector(string_to_array(regexp_replace(tags, '(\S+)', '#\1', 'g'), ' '))
+        || array_to_tsvector(ARRAY['#b' || (id / 8192)::text])
     ) STORED;
 CREATE INDEX search_documents_tsv ON search_documents USING GIN (tsv);
 CREATE INDEX search_documents_title_tsv ON search_documents USING GIN (title_tsv);

@@ -192,6 +192,40 @@ func (b *Browser) setValue(what, sel, value string) {
 	}
 }
 
+// Viewport makes the page width × height CSS pixels, as on a phone (390 × 844) or a desktop.
+func (b *Browser) Viewport(width, height int64) {
+	b.t.Helper()
+	b.run("viewport", chromedp.EmulateViewport(width, height))
+}
+
+// Keys types keys into whatever has the focus, as a keyboard would: text, or keys such as
+// "\t" (Tab), kb.ArrowRight, kb.ArrowLeft, " " (Space). Nothing is clicked.
+func (b *Browser) Keys(keys string) {
+	b.t.Helper()
+	b.run("keys", chromedp.KeyEvent(keys))
+}
+
+// PressToNavigate types keys that send a form (e.g. Enter on its button), waits for the next
+// page and checks it with axe.
+func (b *Browser) PressToNavigate(keys string) {
+	b.t.Helper()
+	b.run("press "+keys, b.scripts(false), chromedp.KeyEvent(keys), chromedp.Sleep(300*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")), b.scripts(true))
+	b.CheckA11y()
+}
+
+// Focused describes the element with the focus as "tag|name|type|id|value" (empty parts
+// where it has none), for tests that move through a page with the keyboard.
+func (b *Browser) Focused() string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function(){var e=document.activeElement;if(!e){return ""};return [e.tagName.toLowerCase(),e.name||"",e.type||"",e.id||"",e.value||""].join("|")})()`))
+	if err != nil {
+		b.t.Fatalf("focused element: %v", err)
+	}
+	return s
+}
+
 // Click clicks the element matched by sel.
 func (b *Browser) Click(sel string) {
 	b.t.Helper()

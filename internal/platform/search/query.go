@@ -25,7 +25,8 @@ type Result struct {
 	// Total is the number of matches of the query with all its filters, and KindTotal the
 	// number whatever their kind; both stop at MaxTotal+1 (read: more than MaxTotal).
 	Total, KindTotal int
-	// Facets holds, for each facet, its values among the matches, most frequent first. The
+	// Facets holds, for each facet, its MaxFacetValues most frequent values among the matches
+	// (and any filtered on), most frequent first. The
 	// values of a facet are counted with the filters of the other facets but not its own,
 	// so that a filter can be widened. Kinds are left unlabelled (the caller's labels).
 	Facets map[string][]FacetValue
@@ -38,9 +39,11 @@ type Result struct {
 //
 // Order: the documents whose title holds every word come first, then the others. Within
 // each group, the best match first (bm25 on SQLite, ts_rank on PostgreSQL; a title word
-// weighs more than a body word) — or, in a group of more than MaxRanked matches, the newest
-// first (ranking tens of thousands of matches of a common word would cost most of the time
-// of the search, and the user will narrow it anyway; Hit.Rank is then 0).
+// weighs more than a body word). When the search finds more than MaxTotal documents, the
+// others come newest first, and so does the title group if it alone has more than MaxTotal
+// (ranking tens of thousands of matches of a common word would cost most of the time of the
+// search, and the user will narrow it anyway; Hit.Rank is then 0). Only the first MaxTotal
+// results are reached: an offset beyond them finds nothing.
 func Find(ctx context.Context, q db.Q, sq Query) (Result, error) {
 	return find(ctx, q, sq, true)
 }
@@ -66,6 +69,38 @@ func Counts(ctx context.Context, q db.Q, text string) (map[string]int, error) {
 }
 
 func find(ctx context.Context, q db.Q, sq Query, facets bool) (Result, error) {
+	if q.Dialect() != db.Postgres {
+		return findIn(ctx, q, sq, facets)
+	}
+	// PostgreSQL, seeing "LIMIT", would rather read the table in order and test each row's
+	// words (a read of its out-of-line word vector each) than use the word index: it is told
+	// not to, for these queries only.
+	run := func(tx *db.Tx, reset bool) (Result, error) {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return Result{}, err
+		}
+		res, err := findIn(ctx, tx, sq, facets)
+		if err == nil && reset { // the caller's transaction goes on
+			_, err = tx.Exec(ctx, "SET LOCAL enable_seqscan = DEFAULT")
+		}
+		return res, err
+	}
+	switch t := q.(type) {
+	case *db.Tx:
+		return run(t, true)
+	case *db.DB:
+		var res Result
+		err := t.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			res, err = run(tx, false)
+			return err
+		})
+		return res, err
+	}
+	return findIn(ctx, q, sq, facets)
+}
+
+func findIn(ctx context.Context, q db.Q, sq Query, facets bool) (Result, error) {
 	res := Result{Facets: map[string][]FacetValue{}}
 	terms := Terms(sq.Text)
 	if len(terms) == 0 {
@@ -74,9 +109,7 @@ func find(ctx context.Context, q db.Q, sq Query, facets bool) (Result, error) {
 	if sq.Limit < 0 || sq.Limit > 100 {
 		sq.Limit = 20
 	}
-	if sq.Offset < 0 || sq.Offset > 10000 {
-		sq.Offset = 0
-	}
+	sq.Offset = max(sq.Offset, 0)
 	p := authz.From(ctx)
 	filters := sq.filters()
 	base := newPlan(q.Dialect(), p, terms, sq, filters, "")
@@ -145,7 +178,14 @@ func find(ctx context.Context, q db.Q, sq Query, facets bool) (Result, error) {
 		slices.SortFunc(list, func(a, b FacetValue) int {
 			return cmp.Or(b.Count-a.Count, strings.Compare(a.Value, b.Value))
 		})
-		res.Facets[f] = list
+		// The most frequent, and those filtered on.
+		keep := list[:0]
+		for i, v := range list {
+			if i < MaxFacetValues || slices.Contains(filters[f], v.Value) {
+				keep = append(keep, v)
+			}
+		}
+		res.Facets[f] = keep
 	}
 	return res, labelFacets(ctx, q, res.Facets)
 }
@@ -198,6 +238,7 @@ func labelFacets(ctx context.Context, q db.Q, facets map[string][]FacetValue) er
 // see, and the filters asked for.
 type plan struct {
 	dialect db.Dialect
+	words   []string // as Terms returns them
 	// terms: SQLite `"a" AND "b"*` (FTS5), PostgreSQL `a & b:*` (tsquery, english).
 	terms string
 	// hidden: the documents hidden from the principal; empty when none is.
@@ -205,14 +246,17 @@ type plan struct {
 	hidden string
 	// filters: SQLite `(zk…x) AND (zp1x OR zp2x)`, PostgreSQL `('#zk…x') & ('#zp1x' | '#zp2x')`.
 	filters string
-	// scores holds the ranks found, for the hits.
+	// blocks, when set, keep the PostgreSQL matches to these blocks of ids (see newestBlocks).
+	blocks []int64
+	// scores and tags hold the ranks and tags read with the ids, for the hits and counts.
 	scores map[int64]float64
+	tags   map[int64]string
 }
 
 // newPlan builds the plan of terms for principal p with the filters except the one of facet
 // skip.
 func newPlan(dialect db.Dialect, p authz.Principal, terms []string, sq Query, filters map[string][]string, skip string) *plan {
-	pl := &plan{dialect: dialect, scores: map[int64]float64{}}
+	pl := &plan{dialect: dialect, words: terms, scores: map[int64]float64{}, tags: map[int64]string{}}
 	pg := dialect == db.Postgres
 	and, or := " AND ", " OR "
 	if pg {
@@ -294,20 +338,26 @@ const (
 )
 
 // cond returns the WHERE condition and its arguments for the matches of group g (alias d
-// for search_documents on PostgreSQL; search_fts on SQLite), or for the words alone when
-// plain is set (no visibility, no filters).
-func (pl *plan) cond(g int, plain bool) (string, []any) {
+// for search_documents on PostgreSQL; search_fts on SQLite).
+func (pl *plan) cond(g int) (string, []any) {
 	if pl.dialect == db.Postgres {
 		// The words (none when they are all stop words: then nothing matches), with the
 		// visibility and filters in the same query of the same index.
 		words := "to_tsquery('english', ?)"
 		args := []any{pl.terms, pl.terms}
 		var tq []string
-		if !plain && pl.hidden != "" {
+		if pl.hidden != "" {
 			tq = append(tq, "!("+pl.hidden+")")
 		}
-		if !plain && pl.filters != "" {
+		if pl.filters != "" {
 			tq = append(tq, pl.filters)
+		}
+		if len(pl.blocks) > 0 {
+			bs := make([]string, len(pl.blocks))
+			for i, b := range pl.blocks {
+				bs[i] = "'#b" + strconv.FormatInt(b, 10) + "'"
+			}
+			tq = append(tq, "("+strings.Join(bs, " | ")+")")
 		}
 		if len(tq) > 0 {
 			words = "(" + words + " && ?::tsquery)"
@@ -334,16 +384,16 @@ func (pl *plan) cond(g int, plain bool) (string, []any) {
 	default:
 		m = "{title body} : (" + pl.terms + ")"
 	}
-	if !plain && pl.hidden != "" {
+	if pl.hidden != "" {
 		m = "(" + m + ") NOT (" + pl.hidden + ")"
 	}
-	if !plain && pl.filters != "" {
+	if pl.filters != "" {
 		m = "(" + m + ") AND (tags : (" + pl.filters + "))"
 	}
 	return "search_fts MATCH ?", []any{m}
 }
 
-// from and id are the FROM clause of the plan's queries and the document id in them.
+// from is the FROM clause of the plan's queries.
 func (pl *plan) from() string {
 	if pl.dialect == db.Postgres {
 		return "search_documents d"
@@ -351,16 +401,9 @@ func (pl *plan) from() string {
 	return "search_fts"
 }
 
-func (pl *plan) id() string {
-	if pl.dialect == db.Postgres {
-		return "d.id"
-	}
-	return "search_fts.rowid"
-}
-
 // count counts the matches of group g, up to MaxTotal+1.
 func (pl *plan) count(ctx context.Context, q db.Q, g int) (int, error) {
-	c, args := pl.cond(g, false)
+	c, args := pl.cond(g)
 	var n int
 	err := q.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+pl.from()+" WHERE "+c+" LIMIT ?) t", append(args, MaxTotal+1)...).Scan(&n)
 	return n, err
@@ -368,36 +411,80 @@ func (pl *plan) count(ctx context.Context, q db.Q, g int) (int, error) {
 
 // newest returns ids offset…offset+limit of group g, newest first.
 func (pl *plan) newest(ctx context.Context, q db.Q, g, offset, limit int) ([]int64, error) {
-	c, args := pl.cond(g, false)
-	order := pl.id()
 	if pl.dialect == db.Postgres {
-		// Not in the primary key's order: walking it backwards, testing each row, is slower
-		// than sorting the matches the word index finds.
-		order = "d.id + 0"
+		return pl.newestBlocks(ctx, q, g, offset, limit)
 	}
-	return idList(ctx, q, "SELECT "+pl.id()+" FROM "+pl.from()+" WHERE "+c+" ORDER BY "+order+" DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+	c, args := pl.cond(g)
+	return idList(ctx, q, "SELECT search_fts.rowid FROM search_fts WHERE "+c+" ORDER BY search_fts.rowid DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
+}
+
+// pgBlock is the number of ids in a block (the '#b' words of the PostgreSQL migration).
+const pgBlock = 8192
+
+// newestBlocks is newest on PostgreSQL: sorting every match of a common word by id would
+// read each from the table, so the matches are read some blocks of ids at a time, from the
+// newest block down (one block, then two, four…), until there are enough.
+func (pl *plan) newestBlocks(ctx context.Context, q db.Q, g, offset, limit int) ([]int64, error) {
+	var maxID int64
+	if err := q.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM search_documents").Scan(&maxID); err != nil {
+		return nil, err
+	}
+	var out []int64
+	span := int64(1)
+	if maxID%pgBlock < pgBlock/2 {
+		span = 2 // the newest block is less than half full
+	}
+	for top := maxID / pgBlock; top >= 0 && len(out) < offset+limit; top, span = top-span, span*2 {
+		pb := *pl
+		pb.blocks = nil
+		for b := top; b > top-span && b >= 0; b-- {
+			pb.blocks = append(pb.blocks, b)
+		}
+		c, args := pb.cond(g)
+		err := db.Each(ctx, q, "SELECT d.id, d.tags FROM search_documents d WHERE "+c+" ORDER BY d.id + 0 DESC", args, func(rows *sql.Rows) error {
+			var id int64
+			var t string
+			if err := rows.Scan(&id, &t); err != nil {
+				return err
+			}
+			pl.tags[id] = t
+			out = append(out, id)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if offset >= len(out) {
+		return nil, nil
+	}
+	return out[offset:min(len(out), offset+limit)], nil
 }
 
 // ranked returns ids offset…offset+limit of group g, best first (ties: newest first), and
 // keeps their scores. bm25 is given the whole condition — visibility and filters are in a
 // column of weight 0, so that only the words count.
 func (pl *plan) ranked(ctx context.Context, q db.Q, g, offset, limit int) ([]int64, error) {
-	c, args := pl.cond(g, false)
+	c, args := pl.cond(g)
 	var query string
 	if pl.dialect == db.Postgres {
-		query = "SELECT d.id, ts_rank(d.tsv, to_tsquery('english', ?)) AS r FROM search_documents d WHERE " + c +
+		query = "SELECT d.id, ts_rank(d.tsv, to_tsquery('english', ?)) AS r, d.tags FROM search_documents d WHERE " + c +
 			" ORDER BY r DESC, d.id DESC LIMIT ? OFFSET ?"
 		args = append([]any{pl.terms}, args...)
 	} else {
-		query = "SELECT search_fts.rowid, -bm25(search_fts, 4.0, 1.0, 0.0) AS r FROM search_fts WHERE " + c +
+		query = "SELECT search_fts.rowid, -bm25(search_fts, 4.0, 1.0, 0.0) AS r, NULL FROM search_fts WHERE " + c +
 			" ORDER BY r DESC, search_fts.rowid DESC LIMIT ? OFFSET ?"
 	}
 	var out []int64
 	err := db.Each(ctx, q, query, append(args, limit, offset), func(rows *sql.Rows) error {
 		var id int64
 		var r float64
-		if err := rows.Scan(&id, &r); err != nil {
+		var t sql.NullString
+		if err := rows.Scan(&id, &r, &t); err != nil {
 			return err
+		}
+		if t.Valid {
+			pl.tags[id] = t.String
 		}
 		pl.scores[id] = r
 		out = append(out, id)
@@ -407,30 +494,28 @@ func (pl *plan) ranked(ctx context.Context, q db.Q, g, offset, limit int) ([]int
 }
 
 // order returns the number of matches (up to MaxTotal+1) and the ids of the first want of
-// them in result order (see Find).
+// them (at most MaxTotal) in result order (see Find).
 func (pl *plan) order(ctx context.Context, q db.Q, want int) (int, []int64, error) {
 	total, err := pl.count(ctx, q, all)
 	if err != nil || total == 0 {
 		return total, nil, err
 	}
+	want = min(want, MaxTotal)
 	// The title group, ranked when it is small enough, newest first otherwise.
-	out, err := pl.ranked(ctx, q, title, 0, MaxRanked+1)
+	out, err := pl.ranked(ctx, q, title, 0, MaxTotal+1)
 	if err != nil {
 		return 0, nil, err
 	}
-	n1 := len(out)
-	if n1 > MaxRanked {
-		if n1, err = pl.count(ctx, q, title); err != nil {
-			return 0, nil, err
-		}
-		if out, err = pl.newest(ctx, q, title, 0, want); err != nil {
-			return 0, nil, err
-		}
+	if len(out) > MaxTotal {
+		out, err = pl.newest(ctx, q, title, 0, want)
+		return total, out, err
 	}
-	out = out[:min(len(out), want)]
-	if need := want - len(out); need > 0 && n1 <= MaxTotal && total > n1 {
+	n1 := len(out)
+	out = out[:min(n1, want)]
+	if need := want - len(out); need > 0 && total > n1 {
+		// The others: ranked when the search found at most MaxTotal, newest first otherwise.
 		var more []int64
-		if total-n1 <= MaxRanked {
+		if total <= MaxTotal {
 			more, err = pl.ranked(ctx, q, rest, 0, need)
 		} else {
 			more, err = pl.newest(ctx, q, rest, 0, need)
@@ -445,7 +530,15 @@ func (pl *plan) order(ctx context.Context, q db.Q, want int) (int, []int64, erro
 
 // countTags adds the values of facets among documents ids to counts.
 func (pl *plan) countTags(ctx context.Context, q db.Q, ids []int64, facets []string, counts map[string]map[string]int) error {
-	return db.InBatches(ids, func(args []any, ph string) error {
+	var missing []int64
+	for _, id := range ids {
+		if t, ok := pl.tags[id]; ok {
+			parseTags(t, counts, facets)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return db.InBatches(missing, func(args []any, ph string) error {
 		query := "SELECT tags FROM search_documents WHERE id IN (" + ph + ")"
 		if pl.dialect == db.SQLite {
 			// The narrow index holding the tags: a tenth of the pages of the table's rows.
@@ -462,35 +555,22 @@ func (pl *plan) countTags(ctx context.Context, q db.Q, ids []int64, facets []str
 	})
 }
 
-// hits loads the documents of ids with their snippets, in the order of ids.
+// hits loads the documents of page with their snippets, in the order of page.
 func (pl *plan) hits(ctx context.Context, q db.Q, page []int64) ([]Hit, error) {
 	if len(page) == 0 {
 		return nil, nil
 	}
-	ph, idArgs := db.In(page)
-	var query string
-	var args []any
-	if pl.dialect == db.Postgres {
-		query = `SELECT d.id, d.kind, d.record_id, d.title, d.url, d.updated_at,
-				ts_headline('english', d.body, to_tsquery('english', ?), ?)
-			FROM search_documents d WHERE d.id IN (` + ph + `)`
-		args = append([]any{pl.terms, "StartSel=" + MarkStart + ", StopSel=" + MarkEnd + ", MaxWords=30, MinWords=10, MaxFragments=1, FragmentDelimiter=…"}, idArgs...)
-	} else {
-		// One pass over the words' matches from the first id to the last, keeping these.
-		c, cargs := pl.cond(all, true)
-		query = `SELECT d.id, d.kind, d.record_id, d.title, d.url, d.updated_at, snippet(search_fts, 1, ?, ?, '…', 30)
-			FROM search_fts CROSS JOIN search_documents d
-			WHERE ` + c + ` AND search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (` + ph + `) AND d.id = search_fts.rowid`
-		args = append(append(append([]any{MarkStart, MarkEnd}, cargs...), slices.Min(page), slices.Max(page)), idArgs...)
-	}
+	ph, args := db.In(page)
 	byID := map[int64]Hit{}
-	err := db.Each(ctx, q, query, args, func(rows *sql.Rows) error {
+	err := db.Each(ctx, q, "SELECT id, kind, record_id, title, url, updated_at, body FROM search_documents WHERE id IN ("+ph+")", args, func(rows *sql.Rows) error {
 		var id int64
 		var h Hit
-		if err := rows.Scan(&id, &h.Kind, &h.RecordID, &h.Title, &h.URL, &h.Updated, &h.Snippet); err != nil {
+		var body string
+		if err := rows.Scan(&id, &h.Kind, &h.RecordID, &h.Title, &h.URL, &h.Updated, &body); err != nil {
 			return err
 		}
 		h.Rank = pl.scores[id]
+		h.Snippet = snippet(body, pl.words)
 		byID[id] = h
 		return nil
 	})

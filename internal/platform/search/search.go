@@ -9,8 +9,9 @@
 //
 // Visibility and facets are stored as words of their own (Doc.tags) in a column indexed
 // beside the title and body, so that the full-text index answers "which of the matches may
-// this person see, of these kinds, in this place" without reading a row per match: the cost
-// of a search depends on how many results it shows, not how many it finds.
+// this person see, of these kinds, in this place" without reading a row per match. Only the
+// best MaxTotal matches are counted, ranked and reached, so that a common word costs little
+// more than a rare one (docs/performance.md, "Search").
 package search
 
 import (
@@ -51,16 +52,15 @@ func FacetNames() []string {
 
 // Limits.
 const (
-	// MaxCounted is how many of the best matches facet counts cover: counting the facets of
-	// every match of a broad word would cost more than the rest of the search. Pages say so
-	// when it applies (Result.Capped).
-	MaxCounted = 1000
-	// MaxTotal is how far matches are counted: a total above it reads "more than MaxTotal"
-	// (paging stops at offset 10,000 anyway).
-	MaxTotal = 10000
-	// MaxRanked is the most matches of one group (see Find) ranked by relevance; a larger
-	// group comes newest first.
-	MaxRanked = 2000
+	// MaxTotal is how far matches are counted and paged through: a search finding more says
+	// "more than 1,000" and shows the best 1,000 (narrowing it is the way to the others).
+	// Counting every match of a common word would cost more than the rest of the search.
+	MaxTotal = 1000
+	// MaxCounted is how many of the best matches facet counts cover. Pages say so when it
+	// applies (Result.Capped).
+	MaxCounted = MaxTotal
+	// MaxFacetValues is how many values of a facet a result lists.
+	MaxFacetValues = 20
 	// maxFacetValues bounds the values of one facet a document may carry.
 	maxFacetValues = 100
 )
@@ -267,7 +267,7 @@ type Query struct {
 	// page fills it through Web.Communities.
 	Communities []int64
 	Limit       int // results wanted: 1–100 (default 20); Find accepts 0 for counts only
-	Offset      int // 0–10,000
+	Offset      int // from 0; results beyond the first MaxTotal are not reached
 }
 
 // filters returns the query's facet filters as facet → values.
@@ -310,6 +310,7 @@ type Part struct {
 // Highlight splits a snippet marked with MarkStart and MarkEnd into plain and marked parts,
 // for templates to escape safely. A mark left open runs to the end; a stray end is dropped.
 func Highlight(snippet string) []Part {
+	snippet = strings.ToValidUTF8(snippet, "\ufffd") // no stray bytes to join into a mark
 	var out []Part
 	for snippet != "" {
 		i := strings.Index(snippet, MarkStart)
@@ -337,5 +338,5 @@ func Highlight(snippet string) []Part {
 
 // Plain is the snippet without its marks.
 func Plain(snippet string) string {
-	return strings.NewReplacer(MarkStart, "", MarkEnd, "").Replace(snippet)
+	return strings.NewReplacer(MarkStart, "", MarkEnd, "").Replace(strings.ToValidUTF8(snippet, "\ufffd"))
 }

@@ -78,7 +78,7 @@ func TestSearch(t *testing.T) {
 		seed(t, d)
 		ctx := anonymous
 
-		// Title matches come before body matches.
+		// Title matches come before body matches, each group best first.
 		hits, err := Search(ctx, d, Query{Text: "social"})
 		if err != nil {
 			t.Fatal(err)
@@ -91,29 +91,35 @@ func TestSearch(t *testing.T) {
 				t.Errorf("social: hit %d is %d (%q), want a title match first; all: %v", i, h.RecordID, h.Title, ids(hits))
 			}
 		}
-		for i := 1; i < len(hits); i++ {
-			if hits[i].Rank > hits[i-1].Rank {
-				t.Errorf("not best first: %v", hits)
+		for i, h := range hits {
+			if h.Rank <= 0 {
+				t.Errorf("hit %d has no rank: %+v", i, h)
 			}
+		}
+		if hits[2].Rank < hits[3].Rank {
+			t.Errorf("body matches not best first: %+v", hits[2:])
 		}
 		if hits[0].URL == "" || hits[0].Updated.IsZero() || hits[0].Kind == "" {
 			t.Errorf("hit not filled: %+v", hits[0])
 		}
 		// A body match has a snippet with the word marked.
 		for _, h := range hits {
-			if h.RecordID == 2 && !strings.Contains(strings.ToLower(h.Snippet), "<<social>>") {
+			if h.RecordID == 2 && !strings.Contains(strings.ToLower(h.Snippet), MarkStart+"social"+MarkEnd) {
 				t.Errorf("snippet of a body match: %q", h.Snippet)
 			}
 		}
 
-		// Prefixes: "soci" finds "social"; every word must match.
+		// The last word also matches the beginning of longer words; every word must match.
 		hits, err = Search(ctx, d, Query{Text: "soci"})
 		if err != nil || len(hits) != 4 {
 			t.Errorf("prefix soci: %v %v", err, ids(hits))
 		}
-		hits, err = Search(ctx, d, Query{Text: "Soci Hous"})
+		hits, err = Search(ctx, d, Query{Text: "Social Hous"})
 		if err != nil || !has(hits, 3) || !has(hits, 1) || has(hits, 5) {
-			t.Errorf("soci hous: %v %v", err, ids(hits))
+			t.Errorf("social hous: %v %v", err, ids(hits))
+		}
+		if hits, err := Search(ctx, d, Query{Text: "soci housing"}); err != nil || len(hits) != 0 {
+			t.Errorf("soci housing: only the last word is a beginning: %v %v", err, ids(hits))
 		}
 		hits, err = Search(ctx, d, Query{Text: "social zebra"})
 		if err != nil || len(hits) != 0 {
@@ -222,8 +228,8 @@ func TestTerms(t *testing.T) {
 }
 
 func TestHighlight(t *testing.T) {
-	got := Highlight("a <<b>> c <<d")
-	want := []Part{{Text: "a "}, {Text: "b", Mark: true}, {Text: " c "}, {Text: "d", Mark: true}}
+	got := Highlight("a <<x>> " + MarkStart + "b" + MarkEnd + " c " + MarkEnd + MarkStart + "d")
+	want := []Part{{Text: "a <<x>> "}, {Text: "b", Mark: true}, {Text: " c "}, {Text: "d", Mark: true}}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
 	}
@@ -237,8 +243,8 @@ func TestHighlight(t *testing.T) {
 	}
 }
 
-// server serves the search routes with the principal of ctx.
-func server(t *testing.T, d *db.DB) func(ctx context.Context, target string) *httptest.ResponseRecorder {
+// renderer is the site's renderer for tests.
+func renderer(t *testing.T) (*locale.Catalogues, *web.Renderer, *slog.Logger) {
 	t.Helper()
 	cat, err := locale.Load()
 	if err != nil {
@@ -249,8 +255,14 @@ func server(t *testing.T, d *db.DB) func(ctx context.Context, target string) *ht
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := web.NewRouter(&web.Errors{Render: rend, Log: log})
-	h := NewWeb(d, rend, map[string]string{"commitment": "Commitment"})
+	return cat, rend, log
+}
+
+// serve serves the routes of h with the principal of ctx.
+func serve(t *testing.T, h *Web) func(ctx context.Context, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rt := web.NewRouter(&web.Errors{Render: h.Render, Log: log})
 	if err := h.Routes(rt); err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +271,13 @@ func server(t *testing.T, d *db.DB) func(ctx context.Context, target string) *ht
 		rt.Handler().ServeHTTP(w, httptest.NewRequestWithContext(ctx, "GET", target, nil))
 		return w
 	}
+}
+
+// server serves the search routes with the principal of ctx.
+func server(t *testing.T, d *db.DB) func(ctx context.Context, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	_, rend, _ := renderer(t)
+	return serve(t, NewWeb(d, rend, map[string]string{"commitment": "Commitment"}))
 }
 
 func TestWeb(t *testing.T) {
@@ -332,12 +351,7 @@ func TestWeb(t *testing.T) {
 
 		// The API.
 		w = get(anonymous, "/api/v1/search?q=social&limit=2")
-		var res struct {
-			Query      string `json:"query"`
-			Total      int    `json:"total"`
-			Items      []Hit  `json:"items"`
-			NextOffset int    `json:"next_offset"`
-		}
+		var res Results
 		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || w.Code != 200 {
 			t.Fatalf("api: %d %v %s", w.Code, err, w.Body.String())
 		}

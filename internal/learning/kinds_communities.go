@@ -18,12 +18,12 @@ const (
 )
 
 func init() {
-	SearchKinds[CommunityKind] = "CoP of practice"
+	SearchKinds[CommunityKind] = "Community of practice"
 	SearchKinds[EventKind] = "Event"
 	SearchKinds[ThreadKind] = "Discussion"
 	SearchKinds[LibraryKind] = "Library item"
 	registerKinds(func(s *Service) {
-		s.Dir.RegisterKind(CommunityKind, "CoP of practice", func(ctx context.Context, q db.Q, id int64) (directory.LinkRecord, error) {
+		s.Dir.RegisterKind(CommunityKind, "Community of practice", func(ctx context.Context, q db.Q, id int64) (directory.LinkRecord, error) {
 			a, err := s.access(ctx, q, strconv.FormatInt(id, 10))
 			if err != nil {
 				return directory.LinkRecord{}, err

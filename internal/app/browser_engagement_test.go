@@ -17,7 +17,8 @@ import (
 // opens an open engagement with an opinion map, adds a statement through the plain form (first
 // sent empty, to see the error summary), then votes through ten statements with the Agree,
 // Disagree and Pass buttons, one statement at a time, each vote a plain form post answered with
-// a redirect to the next statement. Every page is checked with axe.
+// a redirect to the next statement. A staff member then closes the engagement and publishes
+// its report, which the participant reads. Every page is checked with axe.
 func TestBrowserEngagementParticipation(t *testing.T) {
 	a, _, srv := testServer(t)
 	ctx := authz.With(context.Background(), authz.System)
@@ -86,5 +87,27 @@ func TestBrowserEngagementParticipation(t *testing.T) {
 	if err := a.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM engagement_votes WHERE engagement_id = ?", e.ID).Scan(&votes); err != nil || votes != 10 {
 		t.Errorf("%d votes stored (%v), want 10", votes, err)
 	}
+
+	// A staff member closes the engagement and publishes its report; the participant, who has
+	// no account, reads it.
+	const password = "a long demo passphrase 2026"
+	browserPasswords(t, a, password, DemoAdminEmail)
+	browserSignIn(t, b, DemoAdminEmail, password)
+	b.Visit(e.URL())
+	b.Submit(`form[action="/engagements/` + fmt.Sprint(e.ID) + `/status"] button[type=submit]`)
+	b.Visit(fmt.Sprintf("/engagements/%d/report/edit", e.ID))
+	b.Fill("#f-we_asked", "We asked people who travel in Logan at night which late buses to keep, change or add.")
+	b.Fill("#f-you_said", "You told us that safety at stops and the last buses home matter most.")
+	b.Fill("#f-we_did", "From March the last buses run an hour later on Fridays and Saturdays, and twelve stops get new lights.")
+	b.Fill("#f-theme_name_0", "Safety at night")
+	b.Fill("#f-theme_response_0", "Twelve stops get new lighting this year.")
+	b.Fill("#f-theme_change_0", "Lighting at twelve stops.")
+	b.Submit("main form.stack button[type=submit]")
+	b.Visit(fmt.Sprintf("/engagements/%d/report/edit", e.ID))
+	b.Submit(`form[action="/engagements/` + fmt.Sprint(e.ID) + `/report/publish"] button[type=submit]`)
+	browserSignOut(t, b)
+	b.Visit(e.URL() + "/report")
+	b.MustContain("main", "the last buses run an hour later")
+	b.MustContain("main", "Safety at night")
 	t.Logf("pages checked with axe: %d", len(b.Visited))
 }

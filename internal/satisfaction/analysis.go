@@ -801,6 +801,7 @@ func (b Breakdown) TotalText() string {
 // Dashboard computes the dashboard of survey id under filter f. Members of the survey's
 // organisation with Read, and site admins, see it; the others get db.ErrNotFound.
 func (s *Service) Dashboard(ctx context.Context, id int64, f DashFilter) (Dashboard, error) {
+	s.FlushCounts(ctx)
 	sv, err := s.Store.SurveyByID(ctx, s.DB, id)
 	if err != nil {
 		return Dashboard{}, err
@@ -1251,6 +1252,7 @@ func figureDoc(f Figure, text, unit string) FigureDoc {
 // SurveyResults computes the results API's figures of the survey with code under filter f,
 // for staff of its organisation (and site admins); the others get db.ErrNotFound.
 func (s *Service) SurveyResults(ctx context.Context, code string, f DashFilter) (SurveyResultsDoc, error) {
+	s.FlushCounts(ctx)
 	sv, err := s.Store.SurveyByCode(ctx, s.DB, code)
 	if err != nil {
 		return SurveyResultsDoc{}, err
@@ -1326,6 +1328,7 @@ func (p PublicResults) FieldPeriod() string {
 // are published (else db.ErrNotFound), only the published scale questions (never free text),
 // over every response, with every figure under MinCell answers hidden.
 func (s *Service) PublicResults(ctx context.Context, code string) (PublicResults, error) {
+	s.FlushCounts(ctx)
 	sv, err := s.Store.SurveyByCode(ctx, s.DB, code)
 	if err != nil {
 		return PublicResults{}, err
@@ -1517,6 +1520,7 @@ func (s *Service) CompareChoices(ctx context.Context) ([]SurveyChoice, error) {
 // question differs from the core wording (or scale) in any version in use during the range is
 // listed as not comparable, without a figure.
 func (s *Service) Compare(ctx context.Context, in CompareInput) (Comparison, error) {
+	s.FlushCounts(ctx)
 	c := Comparison{Input: in}
 	core, ok := coreQuestion(in.Item)
 	if !ok {

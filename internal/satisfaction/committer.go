@@ -26,7 +26,10 @@ type Committer struct {
 	Workers int
 	// OnCommit, if set, is called after each commit with the surveys that got responses.
 	OnCommit func(surveys []int64)
-	Log      *slog.Logger
+	// Counter, if set, takes the running counts off the write path: responses are written
+	// uncounted and handed to it after each commit (SQLite; see counter.go).
+	Counter *Counter
+	Log     *slog.Logger
 
 	queue   chan *pending
 	start   sync.Once
@@ -142,7 +145,11 @@ func (c *Committer) write(batch []*pending) {
 	for attempt := 0; attempt < 3; attempt++ {
 		err = c.DB.InTx(context.Background(), func(tx *db.Tx) error {
 			var e error
-			outs, e = c.Store.InsertResponses(context.Background(), tx, rs)
+			if c.Counter != nil {
+				outs, e = c.Store.InsertResponsesUncounted(context.Background(), tx, rs)
+			} else {
+				outs, e = c.Store.InsertResponses(context.Background(), tx, rs)
+			}
 			return e
 		})
 		if !errors.Is(db.MapError(err), db.ErrConflict) {
@@ -155,6 +162,9 @@ func (c *Committer) write(batch []*pending) {
 			p.done <- result{err: err}
 		}
 		return
+	}
+	if c.Counter != nil {
+		c.Counter.Add(rs, outs)
 	}
 	if c.OnCommit != nil {
 		seen := map[int64]bool{}

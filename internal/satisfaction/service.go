@@ -24,6 +24,9 @@ type Service struct {
 	// Committer writes responses in shared transactions (group commit); set by NewService,
 	// started by Start.
 	Committer *Committer
+	// Counter keeps the running counts off the committer's transactions (SQLite only; nil on
+	// PostgreSQL, where its several writers count in the responses' own transactions).
+	Counter *Counter
 	// Cache holds the public definitions of open surveys, so /s/{code} needs no query.
 	Cache *DefinitionCache
 	// Analyses recomputes the slow analyses (drivers, weighted figures) in the background
@@ -38,6 +41,10 @@ type Store struct{}
 func NewService(d *db.DB, dir *directory.Service) *Service {
 	s := &Service{DB: d, Dir: dir, Now: db.Now}
 	s.Committer = NewCommitter(d, s.Store)
+	if d != nil && d.Dialect() == db.SQLite {
+		s.Counter = NewCounter(d)
+		s.Committer.Counter = s.Counter
+	}
 	s.Cache = NewDefinitionCache()
 	s.Analyses = NewAnalyses(d, s.Store)
 	return s
@@ -121,6 +128,22 @@ func (s *Service) Start(log *slog.Logger) {
 		s.Analyses.Log = log
 	}
 	s.Committer.OnCommit = s.Analyses.MarkDirty
+	if s.Counter != nil {
+		if log != nil {
+			s.Counter.Log = log
+		}
+		if n, err := s.Counter.CatchUp(context.Background()); err != nil {
+			// Count in the responses' own transactions this time; the deferred responses
+			// above the mark are counted at a later start.
+			s.Counter.Log.Error("counting responses left uncounted failed", "err", err)
+			s.Committer.Counter, s.Counter = nil, nil
+		} else if n > 0 {
+			s.Counter.Log.Info("counted responses a previous run had stored but not counted", "responses", n)
+		}
+	}
+	if s.Counter != nil {
+		s.Counter.Start()
+	}
 	s.Committer.Start()
 	s.Analyses.Start()
 }
@@ -128,5 +151,19 @@ func (s *Service) Start(log *slog.Logger) {
 // Stop stores what is queued and stops the background work.
 func (s *Service) Stop() {
 	s.Committer.Stop()
+	if s.Counter != nil {
+		s.Counter.Stop()
+	}
 	s.Analyses.Stop()
+}
+
+// FlushCounts writes the counts of responses committed but not yet counted, so that a staff
+// page sees every response acknowledged so far. A failure is logged; the page then shows the
+// counts as they are (at most half a second behind).
+func (s *Service) FlushCounts(ctx context.Context) {
+	if c := s.Counter; c != nil {
+		if err := c.Flush(ctx); err != nil {
+			c.Log.Error("counting responses failed", "err", err)
+		}
+	}
 }

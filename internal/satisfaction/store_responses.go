@@ -42,6 +42,17 @@ const insertBatch = 400
 // stored, or repeated within rs, are not written again. Ids are assigned here: on SQLite the
 // transaction holds the only write lock, on PostgreSQL they come from the table's sequence.
 func (Store) InsertResponses(ctx context.Context, tx *db.Tx, rs []Response) ([]Outcome, error) {
+	return insertResponses(ctx, tx, rs, false)
+}
+
+// InsertResponsesUncounted is InsertResponses without the running counts: the responses are
+// marked deferred, and the caller hands them to a Counter after the commit (the Counter
+// recounts them from the table if the process dies first).
+func (Store) InsertResponsesUncounted(ctx context.Context, tx *db.Tx, rs []Response) ([]Outcome, error) {
+	return insertResponses(ctx, tx, rs, true)
+}
+
+func insertResponses(ctx context.Context, tx *db.Tx, rs []Response, deferred bool) ([]Outcome, error) {
 	out := make([]Outcome, len(rs))
 	write := make([]int, 0, len(rs)) // indexes of rs to insert
 	// Idempotency: keys already stored, then keys repeated inside this batch.
@@ -99,8 +110,8 @@ func (Store) InsertResponses(ctx context.Context, tx *db.Tx, rs []Response) ([]O
 	for j := 0; j < len(write); j += insertBatch {
 		end := min(j+insertBatch, len(write))
 		var sb strings.Builder
-		sb.WriteString("INSERT INTO survey_responses (id, survey_id, version, submitted_at, period, channel, place_id, link_id, answers, comment, idem_key) VALUES ")
-		args := make([]any, 0, (end-j)*11)
+		sb.WriteString("INSERT INTO survey_responses (id, survey_id, version, submitted_at, period, channel, place_id, link_id, answers, comment, idem_key, deferred) VALUES ")
+		args := make([]any, 0, (end-j)*12)
 		for k := j; k < end; k++ {
 			i := write[k]
 			r := rs[i]
@@ -108,14 +119,16 @@ func (Store) InsertResponses(ctx context.Context, tx *db.Tx, rs []Response) ([]O
 			if k > j {
 				sb.WriteByte(',')
 			}
-			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
 			answers, comment, err := encodeAnswers(r)
 			if err != nil {
 				return nil, err
 			}
 			args = append(args, ids[k], r.SurveyID, r.Version, r.SubmittedAt, Period(r.SubmittedAt), r.Channel,
-				nullID(r.PlaceID), nullID(r.LinkID), answers, comment, nullString(r.IdemKey))
-			addCounts(counts, r)
+				nullID(r.PlaceID), nullID(r.LinkID), answers, comment, nullString(r.IdemKey), deferred)
+			if !deferred {
+				addCounts(counts, r)
+			}
 		}
 		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
 			return nil, fmt.Errorf("insert responses: %w", err)

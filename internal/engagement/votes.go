@@ -352,7 +352,7 @@ func (s *Service) writeVotes(ctx context.Context, tx *db.Tx, items []*voteItem) 
 
 // votesCommitted runs after a batch commits: the counts in memory move, new participants are
 // remembered, and OnVotes hears of each engagement voted on.
-func (s *Service) votesCommitted(items []*voteItem) {
+func (s *Service) votesCommitted(items []*voteItem, _ []voteResult) {
 	p := s.p()
 	byEng := map[int64][]*voteItem{}
 	for _, it := range items {

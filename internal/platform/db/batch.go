@@ -29,8 +29,8 @@ type Batcher[T, R any] struct {
 	// Retry reports whether a failed batch should be written again (at most twice more),
 	// e.g. a unique-key conflict between two PostgreSQL writers.
 	Retry func(error) bool
-	// OnCommit, if set, is called after each commit with the batch's items.
-	OnCommit func(items []T)
+	// OnCommit, if set, is called after each commit with the batch's items and their results.
+	OnCommit func(items []T, results []R)
 	Log      *slog.Logger
 
 	queue  chan *batchItem[T, R]
@@ -164,7 +164,7 @@ func (b *Batcher[T, R]) write(batch []*batchItem[T, R]) {
 		return
 	}
 	if b.OnCommit != nil {
-		b.OnCommit(items)
+		b.OnCommit(items, out)
 	}
 	for i, p := range batch {
 		p.done <- batchResult[R]{r: out[i]}

@@ -31,7 +31,7 @@ func TestBatcher(t *testing.T) {
 			}
 			return out, nil
 		})
-		b.OnCommit = func(items []int) { mu.Lock(); batches++; mu.Unlock() }
+		b.OnCommit = func(items, results []int) { mu.Lock(); batches++; mu.Unlock() }
 		b.Start()
 		var wg sync.WaitGroup
 		for i := 1; i <= 200; i++ {

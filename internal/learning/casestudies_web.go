@@ -35,7 +35,7 @@ func (h *Web) caseStudyRoutes(rt *web.Router) {
 	rt.Page("GET", "/case-studies/{id}", web.Public, h.caseStudyShow)
 	rt.Page("GET", "/case-studies/{id}/edit", web.SignedIn, h.caseStudyEdit)
 	rt.Page("POST", "/case-studies/{id}", web.SignedIn, h.caseStudyUpdate)
-	rt.Page("POST", "/case-studies/{id}/archive", web.SignedIn, h.caseStudyArchive)
+	rt.Page("POST", "/case-studies/{id}/archive", web.SignedIn, archivePage(h.Svc.ArchiveCaseStudy, "/case-studies/", "The case study is archived: only its organisation's staff see it now.", "The case study is restored."))
 	rt.Page("POST", "/case-studies/{id}/files", web.SignedIn, h.caseStudyUpload)
 	rt.Page("POST", "/case-studies/{id}/files/{file_id}/delete", web.SignedIn, h.caseStudyDetach)
 	h.revisionRoutes(rt, h.caseStudyRevisions())
@@ -443,22 +443,6 @@ func (h *Web) caseStudyUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, saved.URL(), "The case study is saved as revision "+strconv.Itoa(saved.Revision)+".")
-}
-
-func (h *Web) caseStudyArchive(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	archive := r.PostFormValue("archived") != "false"
-	if err := h.Svc.ArchiveCaseStudy(r.Context(), id, archive); err != nil {
-		return err
-	}
-	msg := "The case study is archived: only its organisation's staff see it now."
-	if !archive {
-		msg = "The case study is restored."
-	}
-	return web.Redirect(w, r, "/case-studies/"+csID(id), msg)
 }
 
 // ---- attachments ----

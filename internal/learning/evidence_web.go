@@ -32,7 +32,7 @@ func (h *Web) evidenceRoutes(rt *web.Router) {
 	rt.Page("GET", "/evidence/{id}", web.Public, h.evidenceShow)
 	rt.Page("GET", "/evidence/{id}/edit", web.SignedIn, h.evidenceEdit)
 	rt.Page("POST", "/evidence/{id}", web.SignedIn, h.evidenceUpdate)
-	rt.Page("POST", "/evidence/{id}/archive", web.SignedIn, h.evidenceArchive)
+	rt.Page("POST", "/evidence/{id}/archive", web.SignedIn, archivePage(h.Svc.ArchiveEvidence, "/evidence/", "The evidence is archived: it no longer shows in lists or search.", "The evidence is restored."))
 	h.revisionRoutes(rt, h.evidenceRevisions())
 }
 
@@ -229,20 +229,4 @@ func (h *Web) evidenceUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, e.URL(), "The evidence is saved.")
-}
-
-func (h *Web) evidenceArchive(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	archive := web.NewForm(r).Get("archived") != "false"
-	if err := h.Svc.ArchiveEvidence(r.Context(), id, archive); err != nil {
-		return err
-	}
-	msg := "The evidence is archived: it no longer shows in lists or search."
-	if !archive {
-		msg = "The evidence is restored."
-	}
-	return web.Redirect(w, r, "/evidence/"+strconv.FormatInt(id, 10), msg)
 }

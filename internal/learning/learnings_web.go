@@ -38,7 +38,7 @@ func (h *Web) learningRoutes(rt *web.Router) {
 	rt.Page("GET", "/learnings/{id}", web.Public, h.learningShow)
 	rt.Page("GET", "/learnings/{id}/edit", web.SignedIn, h.learningEdit)
 	rt.Page("POST", "/learnings/{id}", web.SignedIn, h.learningUpdate)
-	rt.Page("POST", "/learnings/{id}/archive", web.SignedIn, h.learningArchive)
+	rt.Page("POST", "/learnings/{id}/archive", web.SignedIn, archivePage(h.Svc.ArchiveLearning, "/learnings/", "The learning is archived: it no longer shows in lists or search.", "The learning is restored."))
 	rt.Page("POST", "/learnings/{id}/endorse", web.SignedIn, h.learningEndorse)
 	rt.Page("POST", "/learnings/{id}/withdraw-endorsement", web.SignedIn, h.learningUnendorse)
 	h.revisionRoutes(rt, h.learningRevisions())
@@ -351,22 +351,6 @@ func (h *Web) learningUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, l.URL(), "The learning is saved.")
-}
-
-func (h *Web) learningArchive(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	archive := web.NewForm(r).Get("archived") != "false"
-	if err := h.Svc.ArchiveLearning(r.Context(), id, archive); err != nil {
-		return err
-	}
-	msg := "The learning is archived: it no longer shows in lists or search."
-	if !archive {
-		msg = "The learning is restored."
-	}
-	return web.Redirect(w, r, "/learnings/"+strconv.FormatInt(id, 10), msg)
 }
 
 func (h *Web) learningEndorse(w http.ResponseWriter, r *http.Request) error {

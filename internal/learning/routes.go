@@ -1,7 +1,10 @@
 package learning
 
 import (
+	"context"
 	"embed"
+	"net/http"
+	"strconv"
 
 	"github.com/joinedup/joinedup/internal/platform/web"
 )
@@ -26,4 +29,25 @@ func (h *Web) Routes(rt *web.Router) error {
 	h.outcomeRoutes(rt)   // outcomes*.go: /places/{id}/outcomes, indicators, observations
 	h.communityRoutes(rt) // communities*.go, events*.go: /communities, /events/{id}
 	return nil
+}
+
+// archivePage is the handler of POST …/{id}/archive for a kind of record: archived=false in
+// the form restores it, anything else archives it; the person is sent back to base+id with
+// the message that fits.
+func archivePage(archive func(ctx context.Context, id int64, archived bool) error, base, archived, restored string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		on := r.PostFormValue("archived") != "false"
+		if err := archive(r.Context(), id, on); err != nil {
+			return err
+		}
+		msg := archived
+		if !on {
+			msg = restored
+		}
+		return web.Redirect(w, r, base+strconv.FormatInt(id, 10), msg)
+	}
 }
